@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testTimeout: 30000,
+  // Integration tests start servers on port 0; a hung handle must fail the run, not stall it.
+  forceExit: false,
+};
