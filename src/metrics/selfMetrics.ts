@@ -1,0 +1,74 @@
+/** The exporter's own metrics, through prom-client on a private registry (never the global one). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../version';
+import { SELF } from './families';
+
+export class SelfMetrics {
+  readonly registry = new Registry();
+  readonly targets: Gauge;
+  readonly upstreamRequestDuration: Histogram<'code'>;
+  readonly reloadSuccessful: Gauge;
+  readonly reloadTimestamp: Gauge;
+  readonly discoveryTargets: Gauge;
+  readonly discoveryUndeployed: Gauge;
+  readonly discoveryLastSuccess: Gauge;
+  readonly discoveryErrors: Counter<'reason'>;
+
+  constructor(opts: { defaultMetrics?: boolean; discovery?: boolean } = {}) {
+    const registers = [this.registry];
+    new Gauge({
+      name: SELF.buildInfo,
+      help: 'Build information of the exporter; always 1.',
+      labelNames: ['version', 'nodejs_version'],
+      registers,
+    }).set({ version: VERSION, nodejs_version: process.version }, 1);
+    this.targets = new Gauge({ name: SELF.targets, help: 'Targets served by this exporter process.', registers });
+    this.upstreamRequestDuration = new Histogram({
+      name: SELF.upstreamRequestDuration,
+      help: 'Duration of upstream (BlueKing PaaS API) requests in seconds, by HTTP status code or "error".',
+      labelNames: ['code'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.reloadSuccessful = new Gauge({
+      name: SELF.reloadSuccessful,
+      help: 'Whether the last configuration reload attempt was successful.',
+      registers,
+    });
+    this.reloadTimestamp = new Gauge({
+      name: SELF.reloadTimestamp,
+      help: 'Unix time of the last successful configuration load.',
+      registers,
+    });
+    const discoveryRegisters = opts.discovery ? registers : [];
+    this.discoveryTargets = new Gauge({ name: SELF.discoveryTargets, help: 'Targets found by discovery.', registers: discoveryRegisters });
+    this.discoveryUndeployed = new Gauge({
+      name: SELF.discoveryUndeployed,
+      help: 'Discovered targets not deployed in their environment (the upstream answered 404 or 400).',
+      registers: discoveryRegisters,
+    });
+    this.discoveryLastSuccess = new Gauge({
+      name: SELF.discoveryLastSuccess,
+      help: 'Unix time of the last successful discovery run.',
+      registers: discoveryRegisters,
+    });
+    this.discoveryErrors = new Counter({
+      name: SELF.discoveryErrors,
+      help: 'Failed discovery runs by reason.',
+      labelNames: ['reason'],
+      registers: discoveryRegisters,
+    });
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Marks a configuration (re)load attempt. */
+  configLoaded(ok: boolean): void {
+    this.reloadSuccessful.set(ok ? 1 : 0);
+    if (ok) this.reloadTimestamp.set(Date.now() / 1000);
+  }
+
+  /** Prometheus text of these metrics. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The targets of this process and their cache: refreshes what is due (at most once per ttl per
+ * target, concurrent scrapes sharing one refresh), bounded by one concurrency limit across all
+ * targets, and renders the cached result.
+ */
+import type { TargetSpec } from '../config/types';
+import { aggregate } from '../model/aggregate';
+import type { ProcessSnapshot } from '../model/snapshot';
+import { renderTargets } from '../metrics/render';
+import { UpstreamError } from '../upstream/errors';
+import { Limiter } from './limiter';
+import { backoffMs, isTransient, sleep } from './retry';
+import { TargetRecord, targetKey } from './targetRecord';
+
+/** Fetches one target's snapshot; throws UpstreamError. */
+export type Fetcher = (target: TargetSpec, signal: AbortSignal) => Promise<ProcessSnapshot>;
+
+export interface PoolSettings {
+  ttlMs: number;
+  concurrency: number;
+  /** Budget of one target's fetch, retries included. */
+  timeoutMs: number;
+  instanceMetrics: boolean;
+  /** Attempts after the first for transient failures (default 2). */
+  retries?: number;
+}
+
+export interface PoolEvents {
+  /** A fetch failed (after retries). */
+  onFailure?(record: TargetRecord, error: UpstreamError): void;
+  /** A fetch succeeded after the previous one had failed. */
+  onRecovery?(record: TargetRecord): void;
+}
+
+export class TargetPool {
+  private records = new Map<string, TargetRecord>();
+  private ordered: TargetRecord[] = [];
+  private readonly limiter: Limiter;
+  private settings: PoolSettings;
+  private readonly closing = new AbortController();
+  /** Bumped whenever any target's rendered text changes. */
+  private generation = 0;
+  private cache?: { generation: number; text: string };
+
+  constructor(
+    private readonly fetcher: Fetcher,
+    settings: PoolSettings,
+    private readonly events: PoolEvents = {},
+  ) {
+    this.settings = settings;
+    this.limiter = new Limiter(settings.concurrency);
+  }
+
+  /** Targets in configuration order. */
+  list(): readonly TargetRecord[] {
+    return this.ordered;
+  }
+
+  get(key: string): TargetRecord | undefined {
+    return this.records.get(key);
+  }
+
+  get size(): number {
+    return this.ordered.length;
+  }
+
+  /**
+   * Replaces the target set. A target whose spec and settings are unchanged keeps its cache and
+   * any refresh in flight; removed targets (and their series) are gone from the next render.
+   */
+  setTargets(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): void {
+    const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics;
+    this.settings = settings;
+    this.limiter.setLimit(settings.concurrency);
+    const next = new Map<string, TargetRecord>();
+    const ordered: TargetRecord[] = [];
+    for (const spec of specs) {
+      const key = targetKey(spec);
+      if (next.has(key)) continue;
+      const old = this.records.get(key);
+      const keep = old && !resetAll && sameSpec(old.spec, spec);
+      const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
+      if (keep && old.lastStartedAt !== undefined) old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + settings.ttlMs);
+      next.set(key, record);
+      ordered.push(record);
+    }
+    this.records = next;
+    this.ordered = ordered;
+    this.generation += 1;
+  }
+
+  /**
+   * Starts a refresh of every due target among `targets` (all by default) and waits until they
+   * have all completed or `deadline` (epoch ms) has passed, whichever is first. Refreshes still
+   * running then go on in the background; callers render what has completed.
+   */
+  async refresh(deadline: number, targets: readonly TargetRecord[] = this.ordered): Promise<void> {
+    const now = Date.now();
+    const waits: Promise<void>[] = [];
+    for (const r of targets) {
+      if (r.isDue(now)) this.start(r);
+      if (r.inflight) waits.push(r.inflight);
+    }
+    if (waits.length === 0) return;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(waits),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, remaining);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Exposition text of the given targets (all by default), from their last completed fetch. */
+  render(targets?: readonly TargetRecord[]): string {
+    if (targets) return renderTargets(targets.filter((r) => r.chunks).map((r) => r.chunks!));
+    if (this.cache?.generation !== this.generation) {
+      const chunks = this.ordered.filter((r) => r.chunks).map((r) => r.chunks!);
+      this.cache = { generation: this.generation, text: renderTargets(chunks) };
+    }
+    return this.cache.text;
+  }
+
+  /** Aborts every refresh in flight. */
+  close(): void {
+    this.closing.abort(new Error('exporter shutting down'));
+  }
+
+  private start(record: TargetRecord): void {
+    const scheduledAt = Date.now();
+    record.nextDueAt = scheduledAt + this.settings.ttlMs;
+    // The fetch's duration and budget start when it gets a connection slot, not while it queues.
+    const attempt = { startedAt: scheduledAt };
+    record.inflight = this.fetchWithRetries(record, attempt)
+      .then(
+        (snapshot) => {
+          const wasDown = record.health === 'down';
+          record.succeeded(aggregate(snapshot), attempt.startedAt, Date.now());
+          if (wasDown) this.events.onRecovery?.(record);
+        },
+        (err: unknown) => {
+          const error = err instanceof UpstreamError ? err : new UpstreamError('invalid_response', `unexpected error: ${String(err)}`);
+          if (error.retryAfterMs !== undefined) {
+            record.nextDueAt = Math.max(record.nextDueAt, Date.now() + error.retryAfterMs);
+          }
+          record.failed(error, attempt.startedAt, Date.now());
+          this.events.onFailure?.(record, error);
+        },
+      )
+      .finally(() => {
+        record.inflight = undefined;
+        // Only a record still served changes the cached exposition.
+        if (this.records.get(record.key) === record) this.generation += 1;
+      });
+  }
+
+  private async fetchWithRetries(record: TargetRecord, attempt: { startedAt: number }): Promise<ProcessSnapshot> {
+    const retries = this.settings.retries ?? 2;
+    let budget: AbortSignal | undefined;
+    for (let n = 0; ; n++) {
+      try {
+        return await this.limiter.run(() => {
+          if (!budget) {
+            attempt.startedAt = Date.now();
+            budget = AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.closing.signal]);
+          }
+          return this.fetcher(record.spec, budget);
+        });
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.aborted) throw err;
+        try {
+          await sleep(backoffMs(n), budget);
+        } catch {
+          throw err; // the budget ran out while waiting: report the failure we had
+        }
+      }
+    }
+  }
+}
+
+function sameSpec(a: TargetSpec, b: TargetSpec): boolean {
+  return (
+    a.only_latest_version === b.only_latest_version &&
+    JSON.stringify(Object.entries(a.labels).sort()) === JSON.stringify(Object.entries(b.labels).sort())
+  );
+}

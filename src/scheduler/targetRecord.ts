@@ -1,0 +1,88 @@
+/** One target's cached state: its last completed result, rendered, and its in-flight refresh. */
+import type { TargetSpec } from '../config/types';
+import { formatLabelPairs } from '../metrics/exposition';
+import { renderTargetChunks } from '../metrics/targetChunks';
+import type { ProcessRow } from '../model/aggregate';
+import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
+
+/** `app_code/module_name/environment`: a target's identity. */
+export function targetKey(t: Pick<TargetSpec, 'app_code' | 'module_name' | 'environment'>): string {
+  return `${t.app_code}/${t.module_name}/${t.environment}`;
+}
+
+/** The target's own labels, formatted once: app_code, module_name, environment, then its extra labels. */
+export function targetLabels(t: TargetSpec): string {
+  return formatLabelPairs([
+    ['app_code', t.app_code],
+    ['module_name', t.module_name],
+    ['environment', t.environment],
+    ...Object.entries(t.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ]);
+}
+
+export type TargetHealth = 'pending' | 'up' | 'down';
+
+export class TargetRecord {
+  readonly key: string;
+  readonly labels: string;
+  /** Rendered series per family; undefined until the first fetch completes. */
+  chunks?: string[];
+  rows?: ProcessRow[];
+  lastError?: UpstreamError;
+  lastStartedAt?: number;
+  lastFinishedAt?: number;
+  lastSuccessAt?: number;
+  durationSeconds = 0;
+  readonly errorCounts = new Map<FetchErrorReason, number>();
+  inflight?: Promise<void>;
+  /** Not fetched again before this time (ms): last start + ttl, or later after a Retry-After. */
+  nextDueAt = 0;
+
+  constructor(
+    readonly spec: TargetSpec,
+    readonly instanceMetrics: boolean,
+  ) {
+    this.key = targetKey(spec);
+    this.labels = targetLabels(spec);
+  }
+
+  get health(): TargetHealth {
+    if (!this.chunks) return 'pending';
+    return this.lastError ? 'down' : 'up';
+  }
+
+  isDue(now: number): boolean {
+    return !this.inflight && now >= this.nextDueAt;
+  }
+
+  /** Records a successful fetch and re-renders. */
+  succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
+    this.rows = rows;
+    this.lastError = undefined;
+    this.lastSuccessAt = finishedAt;
+    this.finish(startedAt, finishedAt);
+  }
+
+  /** Records a failed fetch (the process series go) and re-renders. */
+  failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
+    this.rows = undefined;
+    this.lastError = error;
+    this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);
+    this.finish(startedAt, finishedAt);
+  }
+
+  private finish(startedAt: number, finishedAt: number): void {
+    this.lastStartedAt = startedAt;
+    this.lastFinishedAt = finishedAt;
+    this.durationSeconds = (finishedAt - startedAt) / 1000;
+    this.chunks = renderTargetChunks({
+      labels: this.labels,
+      up: !this.lastError,
+      durationSeconds: this.durationSeconds,
+      lastSuccessSeconds: this.lastSuccessAt === undefined ? undefined : this.lastSuccessAt / 1000,
+      errorCounts: this.errorCounts,
+      rows: this.rows,
+      instanceMetrics: this.instanceMetrics,
+    });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The one place that talks HTTP to BlueKing PaaS (and the only importer of node-fetch).
+ * Keep-alive pool, gateway auth header, per-request timeout, no redirects, size cap, and every
+ * failure turned into an UpstreamError with the contract's reason.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import fetch, { type Response } from 'node-fetch';
+import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
+import type { ProcessSnapshot } from '../model/snapshot';
+import { UpstreamError, reasonForStatus } from './errors';
+import { parseProcessList } from './parse';
+
+/** Called once per upstream request with the status code (or "error") and its duration. */
+export type RequestObserver = (code: string, seconds: number) => void;
+
+const USER_IDENTITY_KEYS = ['access_token', 'bk_ticket', 'bk_token', 'bk_username'] as const;
+const SECRET_KEYS = ['bk_app_secret', 'access_token', 'bk_ticket', 'bk_token'] as const;
+const EXCERPT_CHARS = 200;
+
+/** Builds the gateway's X-Bkapi-Authorization JSON from the configured credentials. */
+export function authorizationHeader(auth: AuthConfig): string {
+  const out: Record<string, string> = { bk_app_code: auth.bk_app_code };
+  if (auth.bk_app_secret) out.bk_app_secret = auth.bk_app_secret;
+  for (const k of USER_IDENTITY_KEYS) if (auth[k]) out[k] = auth[k] as string;
+  return JSON.stringify(out);
+}
+
+/** The `processes/list/` path of a target, segments URL-encoded, trailing slash kept. */
+export function processListPath(t: Pick<TargetSpec, 'app_code' | 'module_name' | 'environment'>): string {
+  const e = encodeURIComponent;
+  return `/bkapps/applications/${e(t.app_code)}/modules/${e(t.module_name)}/envs/${e(t.environment)}/processes/list/`;
+}
+
+/** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+export class UpstreamClient {
+  private readonly config: UpstreamConfig;
+  private readonly observe: RequestObserver;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+
+  constructor(config: UpstreamConfig, observe: RequestObserver = () => {}) {
+    this.config = config;
+    this.observe = observe;
+    const agentOptions = { keepAlive: true, maxSockets: config.concurrency, maxFreeSockets: config.concurrency };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+    this.headers = {
+      Accept: 'application/json',
+      'User-Agent': 'bkpaas-process-exporter',
+      'X-Bkapi-Authorization': authorizationHeader(config.auth),
+    };
+    if (config.tenant_id) this.headers['X-Bk-Tenant-Id'] = config.tenant_id;
+    this.secrets = SECRET_KEYS.map((k) => config.auth[k]).filter((s): s is string => !!s && s.length >= 4);
+  }
+
+  /** Fetches and parses one target's process list. Throws UpstreamError. */
+  async fetchProcessList(target: TargetSpec, signal?: AbortSignal): Promise<ProcessSnapshot> {
+    let path = processListPath(target);
+    if (target.only_latest_version !== undefined) path += `?only_latest_version=${target.only_latest_version}`;
+    return parseProcessList(await this.getJson(path, signal));
+  }
+
+  /**
+   * GETs base_url + path and decodes the JSON body. Bounded by upstream.timeout (and `signal`),
+   * never follows redirects, caps the body at max_response_bytes. Throws UpstreamError.
+   */
+  async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    const url = this.config.base_url + path;
+    const where = `GET ${url}`;
+    const timeout = AbortSignal.timeout(this.config.timeout_ms);
+    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    const started = process.hrtime.bigint();
+    let code = 'error';
+    try {
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'GET',
+          headers: this.headers,
+          redirect: 'manual',
+          agent: (u: URL) => (u.protocol === 'https:' ? this.httpsAgent : this.httpAgent),
+          size: this.config.max_response_bytes,
+          // node-fetch v2 types predate the global AbortSignal; the runtime check is by shape.
+          signal: combined as unknown as import('node-fetch').RequestInit['signal'],
+        });
+      } catch (err) {
+        throw this.transportError(err, where, timeout.aborted);
+      }
+      code = String(res.status);
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (err) {
+        throw this.transportError(err, where, timeout.aborted);
+      }
+      if (res.status !== 200) throw this.statusError(res, text, where);
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new UpstreamError(
+          'invalid_response',
+          `${where}: HTTP 200 with a body that is not JSON (content-type ${res.headers.get('content-type') ?? 'none'}): ${this.excerpt(text)}`,
+          { status: 200 },
+        );
+      }
+    } finally {
+      this.observe(code, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** Closes pooled keep-alive sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private transportError(err: unknown, where: string, timedOut: boolean): UpstreamError {
+    const e = err as { name?: string; type?: string; code?: string; message?: string };
+    if (e.name === 'AbortError' || timedOut) {
+      return new UpstreamError('timeout', `${where}: no complete answer within ${this.config.timeout_ms} ms`);
+    }
+    if (e.type === 'max-size') {
+      return new UpstreamError('invalid_response', `${where}: response body larger than ${this.config.max_response_bytes} bytes`);
+    }
+    // Connection refused or reset, DNS, TLS certificate problems: the network failed us.
+    const detail = e.code ? `${e.code}` : this.redact(e.message ?? String(err));
+    return new UpstreamError('network', `${where}: ${detail}`);
+  }
+
+  private statusError(res: Response, text: string, where: string): UpstreamError {
+    const status = res.status;
+    const reason = reasonForStatus(status);
+    if (status >= 300 && status < 400) {
+      const location = res.headers.get('location');
+      return new UpstreamError(
+        'invalid_response',
+        `${where}: HTTP ${status} redirect${location ? ` to ${this.redact(location.split('?')[0])}` : ''} (not followed)`,
+        { status },
+      );
+    }
+    const retryAfterMs = status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+    const retry = retryAfterMs !== undefined ? ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)` : '';
+    return new UpstreamError(reason, `${where}: HTTP ${status}${retry}: ${this.describeBody(text)}`, {
+      status,
+      retryAfterMs,
+    });
+  }
+
+  /** The useful part of an error body: the gateway's `message`, the backend's `detail`, or an excerpt. */
+  private describeBody(text: string): string {
+    try {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      if (j && typeof j === 'object') {
+        const msg = typeof j.message === 'string' ? j.message : typeof j.detail === 'string' ? j.detail : undefined;
+        const code = typeof j.code === 'string' || typeof j.code === 'number' ? `${j.code} ` : '';
+        if (msg !== undefined) return this.excerpt(`${code}${msg}`);
+      }
+    } catch {
+      // not JSON: fall through to an excerpt (HTML error pages are common on 5xx)
+    }
+    return this.excerpt(text);
+  }
+
+  /** A short single-line excerpt with control characters and secrets removed. */
+  private excerpt(text: string): string {
+    // eslint-disable-next-line no-control-regex
+    const flat = text.replace(/<[^>]*>/g, ' ').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const cut = flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+    return this.redact(cut) || '(empty body)';
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+}
