@@ -19,6 +19,7 @@ export interface AuthConfig {
   bk_username?: string;
 }
 
+/** Where and how the BlueKing PaaS API is called. */
 export interface UpstreamConfig {
   /** No trailing slash. */
   base_url: string;
@@ -44,6 +45,7 @@ export interface TargetSpec {
   source: string;
 }
 
+/** Target discovery; the regexes are searched in names (anchor with ^ and $ to match whole names). */
 export interface DiscoveryConfig {
   enabled: boolean;
   refresh_interval_ms: number;
@@ -56,6 +58,7 @@ export interface DiscoveryConfig {
   labels: Record<string, string>;
 }
 
+/** The whole validated config, defaults applied, durations in milliseconds. */
 export interface ExporterConfig {
   server: { listen: ListenAddress };
   upstream: UpstreamConfig;

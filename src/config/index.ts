@@ -1,0 +1,20 @@
+/** The config layer's public API: load and validate a config file, and the helpers the CLI reuses. */
+
+export { ConfigError } from './errors';
+export { formatDuration, parseDuration } from './duration';
+export { EXPECTS, expectsAt } from './expects';
+export { expandString } from './expand';
+export { formatListen, parseListen } from './listen';
+export { loadConfig, parseConfigText, type LoadedConfig, type ParseOptions } from './load';
+export { DEFAULTS, KNOWN_ENVIRONMENTS, RESERVED_LABEL_NAMES } from './schema';
+export { formatByteSize, parseByteSize } from './size';
+export { describeConfig } from './summary';
+export type {
+  AuthConfig,
+  ConfigProblem,
+  DiscoveryConfig,
+  ExporterConfig,
+  ListenAddress,
+  TargetSpec,
+  UpstreamConfig,
+} from './types';

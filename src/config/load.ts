@@ -1,0 +1,184 @@
+/**
+ * Loading a config file: YAML → `${VAR}` expansion → `*_file` secrets → schema and cross-key
+ * rules → ExporterConfig. Every problem of every stage is collected and thrown as one ConfigError.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { LineCounter, parseDocument } from 'yaml';
+
+import { ConfigError } from './errors';
+import { expandEnv } from './expand';
+import { resolveFileSecrets } from './file-secrets';
+import { issueToProblems } from './issues';
+import { createLocator } from './locate';
+import { formatPath, isUnder, type Path, type PathProblem } from './paths';
+import { checkRules } from './rules';
+import { configSchema, type ParsedConfig } from './schema';
+import { SECRET_KEYS } from './secrets';
+import { expandTargets, sortLabels } from './targets';
+import type { ConfigProblem, ExporterConfig } from './types';
+
+/** A loaded config and the warnings found while loading it (e.g. an unusual environment). */
+export interface LoadedConfig {
+  config: ExporterConfig;
+  warnings: ConfigProblem[];
+}
+
+/** Where the text came from, and what to expand and resolve it against. */
+export interface ParseOptions {
+  /** Shown in the ConfigError message; default "<config>". */
+  file?: string;
+  /** Variables for `${VAR}`; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Directory relative `*_file` paths resolve against; default the file's directory, else the cwd. */
+  baseDir?: string;
+}
+
+// A YAML parser message may quote the text it stumbled on; on a line holding a secret it must not.
+const SECRET_LINE = new RegExp(`\\b(?:${SECRET_KEYS.join('|')})\\s*:`);
+
+function toConfig(p: ParsedConfig): ExporterConfig {
+  const { bk_app_code, bk_app_secret, access_token, bk_ticket, bk_token, bk_username } = p.upstream.auth;
+  const auth: ExporterConfig['upstream']['auth'] = { bk_app_code, bk_app_secret };
+  if (access_token !== undefined) auth.access_token = access_token;
+  if (bk_ticket !== undefined) auth.bk_ticket = bk_ticket;
+  if (bk_token !== undefined) auth.bk_token = bk_token;
+  if (bk_username !== undefined) auth.bk_username = bk_username;
+  const d = p.discovery;
+  const discovery: ExporterConfig['discovery'] = {
+    enabled: d.enabled,
+    refresh_interval_ms: d.refresh_interval,
+    environments: d.environments,
+    include_apps: d.include_apps,
+    exclude_apps: d.exclude_apps,
+    include_modules: d.include_modules,
+    exclude_modules: d.exclude_modules,
+    labels: sortLabels(d.labels),
+  };
+  if (d.only_latest_version !== undefined) discovery.only_latest_version = d.only_latest_version;
+  return {
+    server: { listen: p.server.listen },
+    upstream: {
+      base_url: p.upstream.base_url,
+      auth,
+      tenant_id: p.upstream.tenant_id,
+      timeout_ms: p.upstream.timeout,
+      concurrency: p.upstream.concurrency,
+      max_response_bytes: p.upstream.max_response_bytes,
+    },
+    cache: { ttl_ms: p.cache.ttl },
+    targets: expandTargets(p.targets),
+    instance_metrics: p.instance_metrics,
+    discovery,
+  };
+}
+
+function byLine(a: ConfigProblem, b: ConfigProblem): number {
+  return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Parses config text and returns the validated config with its warnings.
+ * Throws a ConfigError listing every problem (YAML syntax, `${VAR}`, `*_file`, schema, rules),
+ * each with its YAML path and line, ordered by line.
+ */
+export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedConfig {
+  const file = opts.file ?? '<config>';
+  const env = opts.env ?? process.env;
+  const baseDir = opts.baseDir ?? (opts.file ? path.dirname(path.resolve(opts.file)) : process.cwd());
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const lines = text.split(/\r?\n/);
+    throw new ConfigError(
+      file,
+      doc.errors.map((err) => {
+        const line = err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line;
+        const hidden = line !== undefined && SECRET_LINE.test(lines[line - 1] ?? '');
+        return {
+          path: '',
+          line,
+          message: hidden ? 'YAML syntax error (details hidden: the line holds a secret)' : `YAML syntax error: ${err.message}`,
+        };
+      }),
+    );
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `YAML error: ${(err as Error).message}` }]);
+  }
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(file, [{ path: '', message: 'the config is empty: expected at least upstream and targets (see config.example.yaml)' }]);
+  }
+
+  const locate = createLocator(doc, lineCounter);
+  const problems: PathProblem[] = [];
+  // Values with a reported problem: later stages would only report the same mistake again.
+  const reported: Path[] = [];
+  const alreadyReported = (p: Path) => reported.some((r) => isUnder(p, r));
+  const add = (found: PathProblem[]) => {
+    for (const p of found) {
+      if (alreadyReported(p.path)) continue;
+      problems.push(p);
+      reported.push(p.path);
+    }
+  };
+
+  const expanded = expandEnv(raw, env);
+  add(expanded.problems);
+  const resolved = resolveFileSecrets(expanded.value, baseDir, { skip: alreadyReported });
+  add(resolved.problems);
+
+  const parsed = configSchema.safeParse(resolved.value);
+  if (!parsed.success) add(parsed.error.issues.flatMap((issue) => issueToProblems(issue, resolved.value)));
+  const rules = checkRules(resolved.value);
+  add(rules.problems);
+
+  const withLine = (p: PathProblem): ConfigProblem => {
+    const line = locate(p.path);
+    return line === undefined ? { path: formatPath(p.path), message: p.message } : { path: formatPath(p.path), message: p.message, line };
+  };
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(file, problems.map(withLine).sort(byLine));
+  }
+  const warnings = [
+    ...doc.warnings.map((w) => ({ path: '', message: `YAML: ${w.message}`, line: lineCounter.linePos(w.pos[0]).line })),
+    ...rules.warnings.filter((w) => !alreadyReported(w.path)).map(withLine),
+  ].sort(byLine);
+  return { config: toConfig(parsed.data), warnings };
+}
+
+function describeReadError(err: unknown): string {
+  switch ((err as { code?: unknown })?.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (err as Error)?.message ?? String(err);
+  }
+}
+
+/**
+ * Reads and validates the config file `file` (`${VAR}` from `env`, relative `*_file` paths against
+ * the file's directory) and returns the config with its warnings.
+ * Throws a ConfigError when the file cannot be read or holds any mistake.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read the config file: ${describeReadError(err)}` }]);
+  }
+  return parseConfigText(text, { file, env, baseDir: path.dirname(path.resolve(file)) });
+}

@@ -1,0 +1,267 @@
+/**
+ * The zod schema of the config file, with every default in one place (DEFAULTS). Checks one key at
+ * a time; rules spanning several keys live in rules.ts. Messages of the checks here never repeat a
+ * secret: only non-secret values (durations, names, URLs without credentials) are quoted.
+ */
+
+import { z } from 'zod';
+
+import { parseDuration } from './duration';
+import { parseListen } from './listen';
+import { parseByteSize } from './size';
+
+/** Every default of the config, in the form a user would write it. */
+export const DEFAULTS = Object.freeze({
+  server: Object.freeze({ listen: '0.0.0.0:9876' }),
+  upstream: Object.freeze({
+    tenant_id: '',
+    timeout: '10s',
+    concurrency: 16,
+    max_response_bytes: 16 * 1024 * 1024,
+  }),
+  cache: Object.freeze({ ttl: '15s' }),
+  target: Object.freeze({ modules: Object.freeze(['default']) }),
+  instance_metrics: false,
+  discovery: Object.freeze({
+    enabled: false,
+    refresh_interval: '5m',
+    environments: Object.freeze(['stag', 'prod']),
+  }),
+});
+
+/** The environments every known BlueKing PaaS installation has; others are allowed with a warning. */
+export const KNOWN_ENVIRONMENTS: readonly string[] = Object.freeze(['stag', 'prod']);
+
+/** What app codes, module names and environments may contain: they become URL path segments. */
+export const URL_SAFE_NAME = /^[A-Za-z0-9._~-]+$/;
+
+/** Prometheus's label name syntax. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Label names the exporter sets itself; a configured label must not use them. */
+export const RESERVED_LABEL_NAMES: readonly string[] = Object.freeze([
+  'app_code',
+  'module_name',
+  'environment',
+  'process_type',
+  'instance',
+  'instance_name',
+  'state',
+  'status',
+  'name',
+  'cluster_link',
+  'version',
+  'image',
+  'reason',
+  'code',
+  'job',
+  'nodejs_version',
+]);
+
+/** Returns why `name` cannot be a configured label name, or undefined when it can. */
+export function labelNameProblem(name: string): string | undefined {
+  if (!LABEL_NAME.test(name)) {
+    return `invalid label name ${JSON.stringify(name)}: expected letters, digits and "_", not starting with a digit (${LABEL_NAME.source})`;
+  }
+  if (name.startsWith('__')) {
+    return `label name ${JSON.stringify(name)} is reserved: names starting with "__" are for Prometheus's internal use`;
+  }
+  if (RESERVED_LABEL_NAMES.includes(name)) {
+    return `label name ${JSON.stringify(name)} is reserved: the exporter sets it itself (reserved: ${RESERVED_LABEL_NAMES.join(', ')})`;
+  }
+  return undefined;
+}
+
+const durationMs = (opts: { allowZero: boolean }) =>
+  z.string().transform((s, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+    if (ms === 0 && !opts.allowZero) {
+      ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(s)}: must be greater than 0` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const listenAddress = z.string().transform((s, ctx) => {
+  try {
+    return parseListen(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const URL_EXAMPLE = 'such as "https://bkapi.example.com/api/bkpaas3/prod"';
+
+const baseUrl = z.string().transform((s, ctx) => {
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  // A URL with user info may carry a password: describe it without quoting it.
+  const shown = s.includes('@') ? 'the URL' : JSON.stringify(s);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return fail(`invalid URL ${shown}: expected an http(s) URL ${URL_EXAMPLE}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail(`unsupported scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))} in ${shown}: expected an http(s) URL ${URL_EXAMPLE}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    return fail('the URL must not contain a user name or password: credentials belong in upstream.auth');
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(s)) {
+    return fail(`${shown} must not contain a query string or fragment: the API path is appended to it`);
+  }
+  return s.replace(/\/+$/, '');
+});
+
+const urlSafeName = (what: string) =>
+  z.string().superRefine((s, ctx) => {
+    if (s === '') {
+      ctx.addIssue({ code: 'custom', message: `${what} must not be empty` });
+    } else if (!URL_SAFE_NAME.test(s)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid ${what} ${JSON.stringify(s)}: use only letters, digits, ".", "_", "~" and "-" (it becomes part of the API URL)`,
+      });
+    }
+  });
+
+const nonEmptyString = (what: string) =>
+  z.string().superRefine((s, ctx) => {
+    if (s === '') ctx.addIssue({ code: 'custom', message: `${what} must not be empty` });
+  });
+
+const labelName = z.string().superRefine((name, ctx) => {
+  const problem = labelNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const labelValue = z
+  .union([z.string(), z.number(), z.boolean()])
+  .transform(String)
+  .superRefine((v, ctx) => {
+    if (v === '') ctx.addIssue({ code: 'custom', message: 'label value must not be empty (Prometheus treats an empty value as no label)' });
+  });
+
+const labels = z.record(labelName, labelValue);
+
+const regexList = z.array(
+  z.string().transform((s, ctx) => {
+    try {
+      new RegExp(s);
+    } catch (err) {
+      const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
+      return z.NEVER;
+    }
+    // Searched, not anchored (as the discovery docs show: "^pay-", "-test$"); anchor to match whole names.
+    return new RegExp(s);
+  }),
+);
+
+/** `server`. */
+export const serverSchema = z.strictObject({
+  listen: listenAddress.prefault(DEFAULTS.server.listen),
+});
+
+/** `upstream.auth`. Each secret may be given as `<key>_file`, resolved (and removed) before this schema. */
+export const authSchema = z.strictObject({
+  bk_app_code: nonEmptyString('bk_app_code'),
+  bk_app_secret: nonEmptyString('bk_app_secret'),
+  access_token: nonEmptyString('access_token').optional(),
+  bk_ticket: nonEmptyString('bk_ticket').optional(),
+  bk_token: nonEmptyString('bk_token').optional(),
+  bk_username: nonEmptyString('bk_username').optional(),
+  bk_app_secret_file: z.string().optional(),
+  access_token_file: z.string().optional(),
+  bk_ticket_file: z.string().optional(),
+  bk_token_file: z.string().optional(),
+});
+
+/** `upstream`. */
+export const upstreamSchema = z.strictObject({
+  base_url: baseUrl,
+  auth: authSchema,
+  tenant_id: z.string().default(DEFAULTS.upstream.tenant_id),
+  timeout: durationMs({ allowZero: false }).prefault(DEFAULTS.upstream.timeout),
+  concurrency: z.number().int().min(1).max(1024).default(DEFAULTS.upstream.concurrency),
+  max_response_bytes: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      try {
+        return parseByteSize(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .prefault(DEFAULTS.upstream.max_response_bytes),
+});
+
+/** `cache`. */
+export const cacheSchema = z.strictObject({
+  // 0s is allowed: every scrape then fetches (concurrent scrapes still share one fetch).
+  ttl: durationMs({ allowZero: true }).prefault(DEFAULTS.cache.ttl),
+});
+
+/** One entry of `targets`. */
+export const targetSchema = z.strictObject({
+  app_code: urlSafeName('app_code'),
+  environments: z.array(urlSafeName('environment')).min(1),
+  modules: z
+    .array(urlSafeName('module name'))
+    .min(1)
+    .default(() => [...DEFAULTS.target.modules]),
+  only_latest_version: z.boolean().optional(),
+  labels: labels.default(() => ({})),
+});
+
+/** `discovery`. */
+export const discoverySchema = z.strictObject({
+  enabled: z.boolean().default(DEFAULTS.discovery.enabled),
+  refresh_interval: durationMs({ allowZero: false }).prefault(DEFAULTS.discovery.refresh_interval),
+  environments: z
+    .array(urlSafeName('environment'))
+    .min(1)
+    .default(() => [...DEFAULTS.discovery.environments]),
+  include_apps: regexList.default(() => []),
+  exclude_apps: regexList.default(() => []),
+  include_modules: regexList.default(() => []),
+  exclude_modules: regexList.default(() => []),
+  only_latest_version: z.boolean().optional(),
+  labels: labels.default(() => ({})),
+});
+
+/** The whole file. */
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  upstream: upstreamSchema,
+  cache: cacheSchema.prefault({}),
+  targets: z.array(targetSchema).default(() => []),
+  instance_metrics: z.boolean().default(DEFAULTS.instance_metrics),
+  discovery: discoverySchema.prefault({}),
+});
+
+/** What configSchema produces: validated, with defaults applied, durations in milliseconds. */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The keys allowed in each mapping, by path pattern (see expects.ts), for "unknown key" messages. */
+export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  '': Object.keys(configSchema.shape),
+  server: Object.keys(serverSchema.shape),
+  upstream: Object.keys(upstreamSchema.shape),
+  'upstream.auth': Object.keys(authSchema.shape),
+  cache: Object.keys(cacheSchema.shape),
+  'targets[]': Object.keys(targetSchema.shape),
+  discovery: Object.keys(discoverySchema.shape),
+});

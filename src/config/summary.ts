@@ -1,0 +1,69 @@
+/** The one-screen summary `--check-config` prints for a valid config. Names auth fields, never their values. */
+
+import { formatDuration } from './duration';
+import { formatListen } from './listen';
+import { formatByteSize } from './size';
+import type { ExporterConfig, TargetSpec } from './types';
+
+/** Static targets listed one per line before "... and N more". */
+const MAX_LISTED_TARGETS = 20;
+
+const AUTH_FIELDS = ['bk_app_code', 'bk_app_secret', 'access_token', 'bk_ticket', 'bk_token', 'bk_username'] as const;
+
+function labelsText(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return parts.length > 0 ? ` {${parts.join(', ')}}` : '';
+}
+
+function targetLine(t: TargetSpec): string {
+  const latest = t.only_latest_version === undefined ? '' : ` only_latest_version=${t.only_latest_version}`;
+  return `    ${t.app_code}/${t.module_name}/${t.environment}${latest}${labelsText(t.labels)}  (${t.source})`;
+}
+
+function regexes(list: RegExp[]): string {
+  return list.length === 0 ? '(none)' : list.map((r) => r.source).join(', ');
+}
+
+/**
+ * Returns a short, human-readable summary of a loaded config for `--check-config`: file, listen
+ * address, upstream (base URL, the NAMES of the auth fields that are set, tenant, timeout,
+ * concurrency, response limit), cache TTL, instance metrics, the static targets (the first 20, then
+ * a count) and discovery. Never includes a secret.
+ */
+export function describeConfig(config: ExporterConfig, file: string): string {
+  const { upstream: up, discovery: d } = config;
+  const authSet = AUTH_FIELDS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '');
+  const lines = [
+    `config file:        ${file}`,
+    `listen:             ${formatListen(config.server.listen)}`,
+    `upstream:           ${up.base_url}`,
+    `  auth fields set:  ${authSet.join(', ')}`,
+    `  tenant:           ${up.tenant_id === '' ? '(none)' : up.tenant_id}`,
+    `  timeout:          ${formatDuration(up.timeout_ms)}`,
+    `  concurrency:      ${up.concurrency}`,
+    `  max response:     ${formatByteSize(up.max_response_bytes)}`,
+    `cache ttl:          ${formatDuration(config.cache.ttl_ms)}`,
+    `instance metrics:   ${config.instance_metrics ? 'on' : 'off'}`,
+    `static targets:     ${config.targets.length}`,
+    ...config.targets.slice(0, MAX_LISTED_TARGETS).map(targetLine),
+  ];
+  if (config.targets.length > MAX_LISTED_TARGETS) {
+    lines.push(`    ... and ${config.targets.length - MAX_LISTED_TARGETS} more`);
+  }
+  if (!d.enabled) {
+    lines.push('discovery:          off');
+  } else {
+    lines.push(
+      'discovery:          on',
+      `  refresh interval: ${formatDuration(d.refresh_interval_ms)}`,
+      `  environments:     ${d.environments.join(', ')}`,
+      `  include apps:     ${d.include_apps.length === 0 ? '(all)' : regexes(d.include_apps)}`,
+      `  exclude apps:     ${regexes(d.exclude_apps)}`,
+      `  include modules:  ${d.include_modules.length === 0 ? '(all)' : regexes(d.include_modules)}`,
+      `  exclude modules:  ${regexes(d.exclude_modules)}`,
+    );
+    if (d.only_latest_version !== undefined) lines.push(`  only latest:      ${d.only_latest_version}`);
+    if (Object.keys(d.labels).length > 0) lines.push(`  labels:          ${labelsText(d.labels)}`);
+  }
+  return lines.join('\n');
+}
