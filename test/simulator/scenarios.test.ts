@@ -1,0 +1,327 @@
+/** Every scenario of processes/list/: status, headers and body shape, against a real simulator. */
+import { startSimulator, type Scenario, type SimTarget, type Simulator } from '../../src/simulator';
+import { get, getProcesses, processesPath, type ProcessListBody } from './helpers';
+
+const PROD = 'prod';
+
+function target(app: string, scenario: Scenario, extra: Partial<SimTarget> = {}): SimTarget {
+  return { app_code: app, module_name: 'default', environment: PROD, scenario, ...extra };
+}
+
+const TARGETS: SimTarget[] = [
+  target('healthy-app', 'healthy', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 175 }),
+  target('cnative-app', 'cnative', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
+  target('rollout-app', 'rollout', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 42 }),
+  target('crash-app', 'crashloop', { processTypes: ['web'], instancesPerType: 4 }),
+  target('failed-app', 'failed', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
+  target('stopped-app', 'stopped', { processTypes: ['web', 'beat'], instancesPerType: 2 }),
+  target('empty-app', 'empty'),
+  target('bad-app', 'bad_request'),
+  target('badnum-app', 'bad_request_numeric'),
+  target('unauth-app', 'unauthorized'),
+  target('forbidden-app', 'forbidden'),
+  target('notfound-app', 'not_found'),
+  target('limited-app', 'rate_limited', { retryAfterSeconds: 7 }),
+  target('limited-default-app', 'rate_limited'),
+  target('error-app', 'server_error'),
+  target('gateway-app', 'bad_gateway'),
+  target('slow-app', 'slow', { latencyMs: 300 }),
+  target('html-app', 'non_json'),
+  target('shape-app', 'wrong_shape'),
+  target('redirect-app', 'redirect'),
+  target('body-app', 'healthy', { body: { processes: { items: [] }, custom: 'verbatim ✓' } }),
+];
+
+let sim: Simulator;
+
+beforeAll(async () => {
+  sim = await startSimulator({ targets: TARGETS });
+});
+
+afterAll(() => sim.close());
+
+function byType<T extends { type?: string; process_type?: string; name?: string }>(items: T[], type: string): T[] {
+  return items.filter((i) => (i.type ?? i.process_type) === type);
+}
+
+describe('healthy', () => {
+  let body: ProcessListBody;
+  beforeAll(async () => {
+    body = await getProcesses(sim, 'healthy-app', 'default', PROD);
+  });
+
+  it('lists one process item per type, all at target', () => {
+    expect(body.processes.items.map((p) => p.type)).toEqual(['web', 'worker']);
+    for (const p of body.processes.items) {
+      expect(p).toMatchObject({ module_name: 'default', replicas: 3, success: 3, failed: 0, version: 175 });
+      expect(p.name).toBe(`healthy-app--${p.type}`);
+      expect(p.cluster_link).toBe(`http://healthy-app--${p.type}.bkapp-healthy-app-prod`);
+      expect(typeof p.command).toBe('string');
+      expect(Number.isInteger(p.version)).toBe(true);
+    }
+    expect(body.processes.extra_infos.map((e) => e.type)).toEqual(['web', 'worker']);
+    expect(body.processes.metadata.resource_version).toMatch(/^\d+$/);
+  });
+
+  it('lists instances with the real servers\' field types', () => {
+    expect(body.instances.items).toHaveLength(6);
+    expect(body.instances.metadata.resource_version).toMatch(/^\d+$/);
+    for (const i of body.instances.items) {
+      expect(i.name).toMatch(new RegExp(`^healthy-app--${i.process_type}-[a-z0-9]{10}-[a-z0-9]{5}$`));
+      expect(i.display_name).toBe(i.name.slice(-5));
+      expect(i.version).toBe('175'); // a numeric string, like current servers
+      expect(i).toMatchObject({ state: 'Running', rich_status: 'Running', ready: true, restart_count: 0, state_message: null });
+      expect(i.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(Date.parse(i.start_time)).toBeLessThanOrEqual(Date.UTC(2024, 7, 16, 2, 7, 55));
+      expect(i.image).toMatch(/\/healthy-app\/default:/);
+    }
+    expect(new Set(body.instances.items.map((i) => i.name)).size).toBe(6);
+  });
+
+  it('lists process_packages with string target_status and object resource_limit', () => {
+    expect(body.cnative_proc_specs).toBeUndefined();
+    expect(body.process_packages).toHaveLength(2);
+    for (const p of body.process_packages ?? []) {
+      expect(p.target_status).toBe('start');
+      expect(p.target_replicas).toBe(3);
+      expect(p.max_replicas).toBeGreaterThanOrEqual(3);
+      expect(p.resource_limit).toEqual({ cpu: expect.stringMatching(/^\d+m$/), memory: expect.stringMatching(/^\d+Mi$/) });
+    }
+  });
+
+  it('carries unknown extra fields a client must ignore', () => {
+    expect(body.processes.items[0]).toHaveProperty('available_instance_count');
+    expect(body.process_packages?.[0]).toHaveProperty('resource_limit_quota');
+  });
+});
+
+test('cnative uses cnative_proc_specs instead of process_packages', async () => {
+  const body = await getProcesses(sim, 'cnative-app', 'default', PROD);
+  expect(body.process_packages).toBeUndefined();
+  const specs = body.cnative_proc_specs ?? [];
+  expect(specs.map((s) => s.name)).toEqual(['web', 'worker']);
+  for (const s of specs) {
+    expect(s).toMatchObject({ target_replicas: 2, target_status: 'start', plan_name: expect.any(String), autoscaling: expect.any(Boolean) });
+    expect(s).toHaveProperty('scaling_config');
+    expect(s).toHaveProperty('resource_requests');
+    expect(s.resource_limit).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+  }
+  expect(specs[0].scaling_config).toMatchObject({ min_replicas: 2, max_replicas: expect.any(Number) });
+  expect(body.processes.items.every((p) => p.success === p.replicas && p.failed === 0)).toBe(true);
+});
+
+describe('rollout', () => {
+  it('runs two versions of the first type side by side, the old one stale but Running', async () => {
+    const body = await getProcesses(sim, 'rollout-app', 'default', PROD);
+    const web = byType(body.processes.items, 'web');
+    expect(web.map((p) => p.version).sort()).toEqual([41, 42]);
+    const oldItem = web.find((p) => p.version === 41);
+    const newItem = web.find((p) => p.version === 42);
+    expect(oldItem).toMatchObject({ replicas: 2, success: 2, failed: 0 });
+    expect(newItem).toMatchObject({ replicas: 3, success: 2, failed: 0 });
+    const webInstances = byType(body.instances.items, 'web');
+    const stale = webInstances.filter((i) => i.version === '41');
+    expect(stale).toHaveLength(2);
+    expect(stale.every((i) => i.state === 'Running' && i.ready)).toBe(true);
+    expect(webInstances.filter((i) => i.version === '42')).toHaveLength(3);
+    expect(webInstances.some((i) => i.version === '42' && !i.ready && i.state === 'Starting')).toBe(true);
+    // Old and new pods belong to different ReplicaSets.
+    const rs = (n: string): string => n.split('-').slice(-2, -1)[0];
+    expect(rs(stale[0].name)).not.toBe(rs(webInstances.find((i) => i.version === '42')!.name));
+    expect(byType(body.processes.items, 'worker').map((p) => p.version)).toEqual([42]);
+  });
+
+  it('only_latest_version=true drops the old process item but keeps every instance', async () => {
+    const all = await getProcesses(sim, 'rollout-app', 'default', PROD, '?only_latest_version=false');
+    const latest = await getProcesses(sim, 'rollout-app', 'default', PROD, '?only_latest_version=true');
+    expect(all.processes.items).toHaveLength(3);
+    expect(latest.processes.items.map((p) => [p.type, p.version])).toEqual([
+      ['web', 42],
+      ['worker', 42],
+    ]);
+    expect(latest.instances).toEqual(all.instances);
+  });
+
+  it('rejects an invalid only_latest_version like the backend does', async () => {
+    const res = await get(sim, processesPath('rollout-app', 'default', PROD, '?only_latest_version=maybe'));
+    expect(res.status).toBe(400);
+    const body = JSON.parse(await res.text());
+    expect(body.code).toBe('VALIDATION_ERROR');
+    expect(Array.isArray(body.fields_detail.only_latest_version)).toBe(true);
+  });
+});
+
+test('crashloop: restarts grow per request, some instances not ready, failed > 0', async () => {
+  const first = await getProcesses(sim, 'crash-app', 'default', PROD);
+  const second = await getProcesses(sim, 'crash-app', 'default', PROD);
+  const web = first.processes.items[0];
+  expect(web).toMatchObject({ replicas: 4, failed: 2, success: 2 });
+  const crashing = first.instances.items.filter((i) => i.rich_status === 'CrashLoopBackOff');
+  expect(crashing).toHaveLength(2);
+  expect(crashing.every((i) => !i.ready && i.restart_count > 0)).toBe(true);
+  const restarts = (b: ProcessListBody): number[] => b.instances.items.map((i) => i.restart_count);
+  const grown = restarts(second).map((r, k) => r - restarts(first)[k]);
+  expect(grown).toEqual(first.instances.items.map((i) => (i.rich_status === 'CrashLoopBackOff' ? 1 : 0)));
+});
+
+test('failed: Failed instances, failed > 0, success < target', async () => {
+  const body = await getProcesses(sim, 'failed-app', 'default', PROD);
+  const web = byType(body.processes.items, 'web')[0];
+  expect(web.failed).toBeGreaterThan(0);
+  expect(web.success).toBeLessThan(body.process_packages![0].target_replicas);
+  const failed = body.instances.items.filter((i) => i.state === 'Failed');
+  expect(failed.length).toBe(web.failed);
+  expect(failed.every((i) => !i.ready && typeof i.state_message === 'string')).toBe(true);
+});
+
+test('stopped: target_status stop, no process items, no instances, packages still listed', async () => {
+  const body = await getProcesses(sim, 'stopped-app', 'default', PROD);
+  expect(body.processes.items).toEqual([]);
+  expect(body.instances.items).toEqual([]);
+  expect(body.process_packages?.map((p) => [p.name, p.target_status])).toEqual([
+    ['web', 'stop'],
+    ['beat', 'stop'],
+  ]);
+});
+
+test('empty: 200 with empty lists', async () => {
+  const body = await getProcesses(sim, 'empty-app', 'default', PROD);
+  expect(body.processes.items).toEqual([]);
+  expect(body.processes.extra_infos).toEqual([]);
+  expect(body.instances.items).toEqual([]);
+  expect(body.process_packages).toEqual([]);
+});
+
+test('a target with body set serves it verbatim', async () => {
+  const res = await get(sim, processesPath('body-app', 'default', PROD));
+  expect(res.status).toBe(200);
+  expect(await res.text()).toBe(JSON.stringify({ processes: { items: [] }, custom: 'verbatim ✓' }));
+  expect(sim.bodyFor('body-app', 'default', PROD)).toEqual({ processes: { items: [] }, custom: 'verbatim ✓' });
+});
+
+describe('fault scenarios', () => {
+  async function fault(app: string): Promise<{ res: Response; text: string }> {
+    const res = await get(sim, processesPath(app, 'default', PROD));
+    return { res, text: await res.text() };
+  }
+
+  it('bad_request: 400 VALIDATION_ERROR with fields_detail', async () => {
+    const { res, text } = await fault('bad-app');
+    expect(res.status).toBe(400);
+    const body = JSON.parse(text);
+    expect(body).toEqual({ code: 'VALIDATION_ERROR', detail: expect.any(String), fields_detail: expect.any(Object) });
+  });
+
+  it('bad_request_numeric: 400 numeric code, no fields_detail', async () => {
+    const { res, text } = await fault('badnum-app');
+    expect(res.status).toBe(400);
+    const body = JSON.parse(text);
+    expect(typeof body.code).toBe('number');
+    expect(typeof body.detail).toBe('string');
+    expect(body).not.toHaveProperty('fields_detail');
+  });
+
+  it.each([
+    ['unauth-app', 401],
+    ['forbidden-app', 403],
+  ])('%s: %i with the gateway body', async (app, status) => {
+    const { res, text } = await fault(app);
+    expect(res.status).toBe(status);
+    const body = JSON.parse(text);
+    expect(body).toMatchObject({ result: false, message: expect.any(String), data: null });
+    expect(String(body.code)).toMatch(/^16\d{5}$/);
+  });
+
+  it('not_found: 404 with a JSON body', async () => {
+    const { res, text } = await fault('notfound-app');
+    expect(res.status).toBe(404);
+    expect(JSON.parse(text)).toMatchObject({ code: 'NOT_FOUND', detail: expect.any(String) });
+  });
+
+  it('rate_limited: 429 gateway body with Retry-After', async () => {
+    const { res, text } = await fault('limited-app');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(JSON.parse(text)).toMatchObject({ result: false, code: expect.any(Number), data: null });
+    const def = await fault('limited-default-app');
+    expect(def.res.headers.get('retry-after')).toBe('30');
+  });
+
+  it.each([
+    ['error-app', 500],
+    ['gateway-app', 502],
+  ])('%s: %i with an HTML body', async (app, status) => {
+    const { res, text } = await fault(app);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(text).toMatch(/<html/i);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('non_json: 200 text/html that is not JSON', async () => {
+    const { res, text } = await fault('html-app');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('wrong_shape: 200 JSON of another shape', async () => {
+    const { res, text } = await fault('shape-app');
+    expect(res.status).toBe(200);
+    const body = JSON.parse(text);
+    expect(typeof body.processes).toBe('string');
+    expect(body.instances).toBeNull();
+  });
+
+  it('redirect: 302 to another host, same path', async () => {
+    const { res } = await fault('redirect-app');
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location') ?? '');
+    expect(location.hostname).toBe('127.0.0.2');
+    expect(location.port).toBe(String(sim.port));
+    expect(location.pathname).toBe(new URL(sim.baseUrl).pathname + processesPath('redirect-app', 'default', PROD));
+  });
+
+  it('slow: the healthy body, after the target latency', async () => {
+    const started = Date.now();
+    const body = await getProcesses(sim, 'slow-app', 'default', PROD);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(body.processes.items.every((p) => p.success === p.replicas)).toBe(true);
+    expect(sim.bodyFor('slow-app', 'default', PROD)).toEqual(body);
+  });
+
+  it('bodyFor is undefined for faults', () => {
+    for (const app of ['bad-app', 'unauth-app', 'error-app', 'html-app', 'shape-app', 'redirect-app']) {
+      expect(sim.bodyFor(app, 'default', PROD)).toBeUndefined();
+    }
+  });
+});
+
+test('bodyFor matches what is served, for every body scenario', async () => {
+  for (const app of ['healthy-app', 'cnative-app', 'rollout-app', 'failed-app', 'stopped-app', 'empty-app', 'crash-app']) {
+    const expected = sim.bodyFor(app, 'default', PROD);
+    const served = await getProcesses(sim, app, 'default', PROD);
+    expect(served).toEqual(expected);
+  }
+});
+
+test('the default process types are web and worker with 2 instances each', async () => {
+  sim.setTarget({ app_code: 'defaults', module_name: 'api', environment: 'stag', scenario: 'healthy' });
+  const body = await getProcesses(sim, 'defaults', 'api', 'stag');
+  expect(body.processes.items.map((p) => [p.type, p.replicas, p.name])).toEqual([
+    ['web', 2, 'defaults-m-api--web'],
+    ['worker', 2, 'defaults-m-api--worker'],
+  ]);
+  expect(body.instances.items.every((i) => i.name.startsWith(`defaults-m-api--${i.process_type}-`))).toBe(true);
+  expect(body.processes.items[0].cluster_link).toBe('http://defaults-m-api--web.bkapp-defaults-stag');
+});
+
+test('setScenario switches an existing target', async () => {
+  sim.setTarget(target('switch-app', 'healthy'));
+  expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(200);
+  sim.setScenario('switch-app', 'default', PROD, 'server_error');
+  expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(500);
+  expect(sim.targets().find((t) => t.app_code === 'switch-app')?.scenario).toBe('server_error');
+  sim.removeTarget('switch-app', 'default', PROD);
+  expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(404);
+});
