@@ -1,0 +1,157 @@
+/**
+ * Wires one configuration into a running exporter: upstream client, target pool, own metrics,
+ * and reloads. The HTTP layer (http/) only calls into this.
+ */
+import type { ExporterConfig, TargetSpec, UpstreamConfig } from './config/types';
+import type { Logger } from './log';
+import { LogThrottle } from './logThrottle';
+import { SelfMetrics } from './metrics/selfMetrics';
+import { TargetPool, type PoolSettings } from './scheduler/targetPool';
+import { inShard, type Shard } from './scheduler/shard';
+import type { TargetRecord } from './scheduler/targetRecord';
+import { UpstreamClient } from './upstream/client';
+
+export interface ExporterOptions {
+  logger: Logger;
+  shard?: Shard;
+  /** Loads the configuration anew for a reload; throws (e.g. ConfigError) when it is invalid. */
+  reloadConfig?: () => ExporterConfig;
+  selfMetrics?: SelfMetrics;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  /** Why the reload failed; the old configuration is still in force. */
+  error?: string;
+  targets: number;
+}
+
+function poolSettings(config: ExporterConfig): PoolSettings {
+  return {
+    ttlMs: config.cache.ttl_ms,
+    concurrency: config.upstream.concurrency,
+    timeoutMs: config.upstream.timeout_ms,
+    instanceMetrics: config.instance_metrics,
+  };
+}
+
+export class Exporter {
+  readonly self: SelfMetrics;
+  readonly pool: TargetPool;
+  private client: UpstreamClient;
+  private current: ExporterConfig;
+  private readonly logger: Logger;
+  private readonly throttle = new LogThrottle();
+  private shuttingDown = false;
+
+  constructor(
+    config: ExporterConfig,
+    private readonly options: ExporterOptions,
+  ) {
+    this.logger = options.logger;
+    this.current = config;
+    this.self = options.selfMetrics ?? new SelfMetrics({ discovery: config.discovery.enabled });
+    this.client = this.newClient(config.upstream);
+    this.pool = new TargetPool((target, signal) => this.client.fetchProcessList(target, signal), poolSettings(config), {
+      onFailure: (record, error) => {
+        const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
+        if (this.throttle.allow(record.key, error.reason, Date.now(), flushed)) {
+          this.logger.warn({ target: record.key, reason: error.reason, status: error.status }, error.message);
+        }
+      },
+      onRecovery: (record) => {
+        this.throttle.forget(record.key);
+        this.logger.info({ target: record.key }, 'target recovered');
+      },
+    });
+    this.applyTargets(config);
+    this.self.configLoaded(true);
+  }
+
+  get config(): ExporterConfig {
+    return this.current;
+  }
+
+  /** False once shutdown has begun (readiness fails first). */
+  get ready(): boolean {
+    return !this.shuttingDown;
+  }
+
+  /** The static targets of a config that belong to this process's shard. */
+  targetsFor(config: ExporterConfig): TargetSpec[] {
+    return config.targets.filter((t) => inShard(`${t.app_code}/${t.module_name}/${t.environment}`, this.options.shard));
+  }
+
+  /**
+   * Loads the configuration anew and applies it. An invalid one is logged and rejected; the
+   * configuration in force stays.
+   */
+  reload(): ReloadResult {
+    if (!this.options.reloadConfig) {
+      return { ok: false, error: 'this exporter was not started from a config file', targets: this.pool.size };
+    }
+    let next: ExporterConfig;
+    try {
+      next = this.options.reloadConfig();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.self.configLoaded(false);
+      this.logger.error({ error }, 'config reload failed; keeping the previous configuration');
+      return { ok: false, error, targets: this.pool.size };
+    }
+    if (!sameUpstream(this.current.upstream, next.upstream)) {
+      const old = this.client;
+      this.client = this.newClient(next.upstream);
+      // Let requests in flight on the old pool finish before closing its sockets.
+      setTimeout(() => old.close(), this.current.upstream.timeout_ms).unref();
+    }
+    this.current = next;
+    this.applyTargets(next);
+    this.self.configLoaded(true);
+    this.logger.info({ targets: this.pool.size }, 'config reloaded');
+    return { ok: true, targets: this.pool.size };
+  }
+
+  /** Full /metrics text: own metrics, then every target's cached series, refreshing what is due first. */
+  async metrics(deadline: number): Promise<string> {
+    await this.pool.refresh(deadline);
+    const own = await this.self.text();
+    return own + this.pool.render();
+  }
+
+  /** /probe text for one target, or undefined when the target is not served here. */
+  async probe(key: string, deadline: number): Promise<string | undefined> {
+    const record = this.pool.get(key);
+    if (!record) return undefined;
+    await this.pool.refresh(deadline, [record]);
+    return this.pool.render([record]);
+  }
+
+  targets(): readonly TargetRecord[] {
+    return this.pool.list();
+  }
+
+  /** Fails readiness and stops background work; in-flight scrapes are left to finish. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  close(): void {
+    this.shuttingDown = true;
+    this.pool.close();
+    this.client.close();
+  }
+
+  private applyTargets(config: ExporterConfig): void {
+    this.pool.setTargets(this.targetsFor(config), poolSettings(config));
+    this.self.targets.set(this.pool.size);
+  }
+
+  private newClient(upstream: UpstreamConfig): UpstreamClient {
+    return new UpstreamClient(upstream, (code, seconds) => this.self.upstreamRequestDuration.observe({ code }, seconds));
+  }
+}
+
+function sameUpstream(a: UpstreamConfig, b: UpstreamConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,97 @@
+/** The exporter's HTTP endpoints (contract: /metrics, /probe, /healthz, /readyz, /-/reload, /). */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Exporter } from '../exporter';
+import type { Logger } from '../log';
+import { CONTENT_TYPE } from '../metrics/exposition';
+import { VERSION } from '../version';
+import { scrapeDeadline } from './deadline';
+import { landingPage } from './landing';
+import { parseProbeQuery } from './probeParams';
+
+export interface AppOptions {
+  logger: Logger;
+  /** Scrapes (/metrics and /probe) answered at once; beyond it a scrape gets 503 (default 64). */
+  maxConcurrentScrapes?: number;
+  /** Shown on the landing page, e.g. "1/4". */
+  shardLabel?: string;
+}
+
+function plain(res: Response, status: number, text: string): void {
+  res.status(status).type('text/plain; charset=utf-8').send(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Builds the Express application around an exporter. */
+export function createApp(exporter: Exporter, opts: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const maxScrapes = opts.maxConcurrentScrapes ?? 64;
+  let scrapes = 0;
+
+  /** Bounds concurrent scrapes so a flood cannot pile up response bodies in memory. */
+  const scrapeSlot = (_req: Request, res: Response, next: NextFunction) => {
+    if (scrapes >= maxScrapes) {
+      res.set('Retry-After', '1');
+      return plain(res, 503, `too many concurrent scrapes (limit ${maxScrapes})`);
+    }
+    scrapes += 1;
+    res.on('close', () => {
+      scrapes -= 1;
+    });
+    next();
+  };
+
+  app.get('/metrics', scrapeSlot, async (req, res) => {
+    const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
+    const body = await exporter.metrics(deadline);
+    res.status(200).type(CONTENT_TYPE).send(body);
+  });
+
+  app.get('/probe', scrapeSlot, async (req, res) => {
+    const parsed = parseProbeQuery(req.query as Record<string, unknown>);
+    if ('error' in parsed) return plain(res, 400, parsed.error);
+    const { app_code, module_name, environment } = parsed.target;
+    const key = `${app_code}/${module_name}/${environment}`;
+    const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
+    const body = await exporter.probe(key, deadline);
+    if (body === undefined) {
+      return plain(res, 400, `unknown target ${key}: not configured in this exporter${opts.shardLabel ? ` (shard ${opts.shardLabel})` : ''}`);
+    }
+    res.status(200).type(CONTENT_TYPE).send(body);
+  });
+
+  app.get('/healthz', (_req, res) => plain(res, 200, 'ok'));
+
+  app.get('/readyz', (_req, res) => {
+    if (exporter.ready) plain(res, 200, 'ready');
+    else plain(res, 503, 'shutting down');
+  });
+
+  app.post('/-/reload', (_req, res) => {
+    const result = exporter.reload();
+    if (result.ok) plain(res, 200, `config reloaded: ${result.targets} targets`);
+    else plain(res, 500, `config reload failed, previous configuration kept:\n${result.error}`);
+  });
+  app.all('/-/reload', (_req, res) => {
+    res.set('Allow', 'POST');
+    plain(res, 405, 'use POST to reload the configuration');
+  });
+
+  app.get('/', (_req, res) => {
+    res
+      .status(200)
+      .type('text/html; charset=utf-8')
+      .send(landingPage({ version: VERSION, targets: exporter.targets(), shard: opts.shardLabel }));
+  });
+
+  app.use((_req, res) => plain(res, 404, 'not found'));
+
+  // Only a bug of ours reaches here: answer 500 without details, log it.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    opts.logger.error({ err: err instanceof Error ? err.message : String(err), path: req.path }, 'request failed');
+    if (!res.headersSent) plain(res, 500, 'internal error');
+    else res.destroy();
+  });
+
+  return app;
+}

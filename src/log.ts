@@ -1,0 +1,22 @@
+/** JSON logging (pino). Secrets are never passed to the logger; the redact list is a second net. */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A logger at `level`, writing JSON lines to `destination` (stderr by default). */
+export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { name: 'bkpaas-exporter' },
+      redact: {
+        paths: ['*.bk_app_secret', '*.access_token', '*.bk_ticket', '*.bk_token', 'headers["x-bkapi-authorization"]'],
+        censor: '***',
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ fd: 2, sync: true }),
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * The `bkpaas-exporter` command: parses flags, loads the config (or starts the demo), and runs
+ * the server, --check-config or --once. Exit codes: 0 ok, 1 bad config / failed --once, 2 usage.
+ */
+import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args';
+import { ConfigError, describeConfig, loadConfig, parseListen } from './config';
+import type { ExporterConfig } from './config/types';
+import { startDemo } from './demo';
+import { Exporter } from './exporter';
+import { createApp } from './http/app';
+import { startServer } from './http/server';
+import { createLogger, type Logger } from './log';
+import type { Simulator } from './simulator';
+import { VERSION } from './version';
+
+/** Grace period for in-flight scrapes on SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function printConfigError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
+async function runOnce(exporter: Exporter): Promise<number> {
+  // Wait for every target: --once is for debugging, not bound by a scrape deadline.
+  await exporter.pool.refresh(Number.MAX_SAFE_INTEGER);
+  process.stdout.write(exporter.pool.render());
+  const failed = exporter.targets().filter((t) => t.health !== 'up');
+  for (const t of failed) process.stderr.write(`target ${t.key} failed: ${t.lastError?.message ?? 'no answer'}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator): Promise<void> {
+  const listen = cli.listen !== undefined ? parseListen(cli.listen) : config.server.listen;
+  const shardLabel = cli.shard ? `${cli.shard.index}/${cli.shard.total}` : undefined;
+  const app = createApp(exporter, { logger, shardLabel });
+  const running = await startServer(app, listen);
+  logger.info(
+    { address: `${running.address.address}:${running.address.port}`, targets: exporter.targets().length, version: VERSION, shard: shardLabel },
+    'bkpaas-exporter listening',
+  );
+
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading config');
+    exporter.reload();
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: readiness off, finishing in-flight requests');
+    exporter.beginShutdown();
+    void running.close(SHUTDOWN_GRACE_MS).then(async () => {
+      exporter.close();
+      await simulator?.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Runs the command with `argv` (without node and script); resolves with the exit code, or never for the server. */
+export async function main(argv: string[]): Promise<number | undefined> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(argv);
+    if (cli.listen !== undefined) parseListen(cli.listen);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof Error) {
+      process.stderr.write(`bkpaas-exporter: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`bkpaas-exporter ${VERSION} (node ${process.version})\n`);
+    return 0;
+  }
+  if (cli.webConfigFile !== undefined) {
+    process.stderr.write('bkpaas-exporter: --web.config.file is not supported by this version yet\n');
+    return 2;
+  }
+
+  const logger = createLogger(cli.logLevel);
+  let config: ExporterConfig;
+  let simulator: Simulator | undefined;
+  if (cli.demo) {
+    ({ config, simulator } = await startDemo());
+    logger.info({ upstream: config.upstream.base_url, targets: config.targets.length }, 'demo: built-in BlueKing PaaS simulator started');
+  } else {
+    try {
+      const loaded = loadConfig(cli.config);
+      config = loaded.config;
+      for (const w of loaded.warnings) logger.warn({ path: w.path, line: w.line }, w.message);
+      if (cli.checkConfig) {
+        process.stdout.write(`${describeConfig(config, cli.config)}\n`);
+        for (const w of loaded.warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
+        process.stdout.write('config OK\n');
+        return 0;
+      }
+    } catch (err) {
+      return printConfigError(err);
+    }
+  }
+
+  const exporter = new Exporter(config, {
+    logger,
+    shard: cli.shard,
+    reloadConfig: cli.demo ? undefined : () => loadConfig(cli.config).config,
+  });
+  if (cli.once) {
+    const code = await runOnce(exporter);
+    exporter.close();
+    await simulator?.close();
+    return code;
+  }
+  await serve(exporter, config, cli, logger, simulator);
+  return undefined;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`bkpaas-exporter: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,92 @@
+/** The exporter's endpoints other than /metrics: /probe, /healthz, /readyz, /, 404s, scrape limit. */
+import { find, parseExposition, value } from '../helpers/exposition';
+import { startHarness, type Harness } from '../helpers/harness';
+import type { SimTarget } from '../../src/simulator/types';
+
+const t = (app: string, scenario: SimTarget['scenario'] = 'healthy'): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario });
+
+describe('HTTP endpoints', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ simTargets: [t('alpha'), t('beta', 'unauthorized'), t('gamma', 'failed')] });
+  });
+  afterAll(() => h.stop());
+
+  it('/probe serves one target only, with the text content type', async () => {
+    const res = await h.get('/probe?app_code=alpha&module_name=default&environment=prod');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const m = parseExposition(res.body);
+    expect(value(m, 'bkpaas_target_up')).toBe(1);
+    expect(new Set(m.samples.map((s) => s.labels.app_code))).toEqual(new Set(['alpha']));
+    expect(find(m, 'bkpaas_exporter_targets')).toHaveLength(0);
+    expect(h.sim.countRequests('beta/default/prod')).toBe(0);
+  });
+
+  it('/probe of a failing target answers 200 with up 0', async () => {
+    const res = await h.get('/probe?app_code=beta&module_name=default&environment=prod');
+    expect(res.status).toBe(200);
+    const m = parseExposition(res.body);
+    expect(value(m, 'bkpaas_target_up')).toBe(0);
+    expect(value(m, 'bkpaas_target_fetch_errors_total', { reason: 'auth' })).toBe(1);
+  });
+
+  it.each([
+    ['', 'missing parameter app_code'],
+    ['?app_code=alpha&module_name=default', 'missing parameter environment'],
+    ['?app_code=alpha&app_code=beta&module_name=default&environment=prod', 'parameter app_code must be given once'],
+    ['?app_code=../../admin&module_name=default&environment=prod', 'parameter app_code must be'],
+    ['?app_code=alpha&module_name=default&environment=' + 'x'.repeat(200), 'parameter environment must be'],
+    ['?app_code=nope&module_name=default&environment=prod', 'unknown target nope/default/prod: not configured in this exporter'],
+  ])('/probe%s → 400 "%s", and no upstream request', async (query, reason) => {
+    const before = h.sim.countRequests();
+    const res = await h.get(`/probe${query}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(res.body).toContain(reason);
+    expect(h.sim.countRequests()).toBe(before);
+  });
+
+  it('/healthz and /readyz answer 200', async () => {
+    expect((await h.get('/healthz')).status).toBe(200);
+    expect((await h.get('/readyz')).status).toBe(200);
+  });
+
+  it('/ lists every target with its state and last error, HTML-escaped', async () => {
+    await h.get('/metrics');
+    const res = await h.get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    for (const app of ['alpha', 'beta', 'gamma']) expect(res.body).toContain(`${app}/default/prod`);
+    expect(res.body).toMatch(/<tr class="down">.*beta\/default\/prod.*auth: GET http:\/\/127\.0\.0\.1/);
+    expect(res.body).toContain('href="/metrics"');
+  });
+
+  it('unknown paths are 404 and GET /-/reload is 405', async () => {
+    expect((await h.get('/nope')).status).toBe(404);
+    const r = await h.get('/-/reload');
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses scrapes beyond the concurrency limit with 503', async () => {
+    const { Exporter } = await import('../../src/exporter');
+    const { createApp } = await import('../../src/http/app');
+    const { startServer } = await import('../../src/http/server');
+    const { createLogger } = await import('../../src/log');
+    h.sim.setTarget({ ...t('alpha'), scenario: 'slow', latencyMs: 800 });
+    const logger = createLogger('silent');
+    const exporter = new Exporter({ ...h.config, cache: { ttl_ms: 0 } }, { logger });
+    const server = await startServer(createApp(exporter, { logger, maxConcurrentScrapes: 2 }), { host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${server.address.port}/metrics`;
+      const statuses = await Promise.all(Array.from({ length: 5 }, () => fetch(url).then((r) => r.status)));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+      expect(statuses.filter((s) => s === 503)).toHaveLength(3);
+    } finally {
+      await server.close(100);
+      exporter.close();
+      h.sim.setTarget(t('alpha'));
+    }
+  });
+});
