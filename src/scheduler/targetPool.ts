@@ -102,7 +102,8 @@ export class TargetPool {
       if (r.inflight) waits.push(r.inflight);
     }
     if (waits.length === 0) return;
-    const remaining = deadline - Date.now();
+    // setTimeout takes at most a 32-bit delay; --once waits "forever" with a far deadline.
+    const remaining = Math.min(deadline - Date.now(), 2 ** 31 - 1);
     if (remaining <= 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

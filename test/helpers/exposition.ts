@@ -73,7 +73,7 @@ export function parseExposition(text: string): ParsedExposition {
     }
     const valueText = rest.split(' ')[0];
     const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`bad value in line: ${line}`);
+    if (Number.isNaN(value) && valueText.toLowerCase() !== 'nan') throw new Error(`bad value in line: ${line}`);
     out.samples.push({ name, labels, value });
   }
   return out;
