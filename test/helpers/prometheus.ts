@@ -1,0 +1,499 @@
+/**
+ * A real Prometheus and promtool for tests (Debian's `prometheus` package, Prometheus 2.42).
+ *
+ * - `findBinary` locates `promtool` / `prometheus` and fails loudly, naming the package to
+ *   install, when one is missing: a test that needs them never skips silently.
+ * - `runPromtool` runs promtool and returns its exit code and output (it never throws on a
+ *   non-zero exit: the caller asserts, and shows the output).
+ * - `startPrometheus` starts a server on a free loopback port with a temporary data directory
+ *   and a config built from `scrapeConfigs` / `ruleFiles` (1 s scrape and evaluation interval),
+ *   waits until it is ready and returns a handle to query its HTTP API and to `stop()` it, which
+ *   also removes the directory. Call `stop()` in `afterAll`; it is safe to call twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The message every "binary not found" error carries. */
+export const INSTALL_HINT = "install Debian's prometheus package: apt-get install -y prometheus";
+
+/** The binaries of the prometheus package the tests use. */
+export type PrometheusBinary = 'promtool' | 'prometheus';
+
+const OVERRIDE_ENV: Record<PrometheusBinary, string> = { promtool: 'PROMTOOL', prometheus: 'PROMETHEUS' };
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns the absolute path of `promtool` or `prometheus`: `$PROMTOOL` / `$PROMETHEUS` when set,
+ * else the first match on `$PATH`, else `/usr/bin/<name>`. Throws an Error naming the package to
+ * install when none is executable. `env` is for tests of this function.
+ */
+export function findBinary(name: PrometheusBinary, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[OVERRIDE_ENV[name]];
+  if (override) {
+    if (isExecutable(override)) return path.resolve(override);
+    throw new Error(`${name} not found at ${OVERRIDE_ENV[name]}=${override}: ${INSTALL_HINT}`);
+  }
+  const dirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
+  for (const dir of [...dirs, '/usr/bin']) {
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return path.resolve(candidate);
+  }
+  throw new Error(`${name} not found on PATH or in /usr/bin: ${INSTALL_HINT}`);
+}
+
+/** The outcome of one promtool run. */
+export interface PromtoolResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr, for assertion messages. */
+  output: string;
+}
+
+/**
+ * Runs `promtool args...` (in `cwd`) and returns its exit code and output. Rejects only when
+ * promtool cannot be started or outlives `timeoutMs` (it is killed then).
+ */
+export function runPromtool(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<PromtoolResult> {
+  const binary = findBinary('promtool');
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`promtool ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, output: `$ promtool ${args.join(' ')}\n${stdout}${stderr}` });
+    });
+  });
+}
+
+/** Returns a TCP port that was free on `host` a moment ago (bind to port 0, read it, close). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not read the bound port'))));
+    });
+  });
+}
+
+/** One entry of `scrape_configs` (see Prometheus's configuration docs); passed through as is. */
+export interface ScrapeConfig {
+  job_name: string;
+  [key: string]: unknown;
+}
+
+/** Where the Prometheus being started will listen; lets a scrape config point at itself. */
+export interface SelfAddress {
+  host: string;
+  port: number;
+  /** `host:port`, usable as a static target. */
+  address: string;
+}
+
+/** Options of `startPrometheus`. */
+export interface StartPrometheusOptions {
+  /** `scrape_configs`, or a function of the server's own address (to scrape itself). Default none. */
+  scrapeConfigs?: ScrapeConfig[] | ((self: SelfAddress) => ScrapeConfig[]);
+  /** Rule files, referenced in place (made absolute). */
+  ruleFiles?: string[];
+  /** Default `1s`. */
+  scrapeInterval?: string;
+  /** Default: the scrape interval. */
+  scrapeTimeout?: string;
+  /** Default `1s`. */
+  evaluationInterval?: string;
+  /** Extra top-level config keys (e.g. `alerting`), merged over the generated ones. */
+  extraConfig?: Record<string, unknown>;
+  /** Files written into the server's temporary directory before start (e.g. file_sd targets), by relative name. */
+  files?: Record<string, string>;
+  /** Extra command-line flags. */
+  args?: string[];
+  /** How long to wait for `/-/ready`. Default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+/** Labels of a series. */
+export type Labels = Record<string, string>;
+
+/** A sample of an instant vector: labels and `[unix seconds, "value"]`. */
+export interface VectorSample {
+  metric: Labels;
+  value: [number, string];
+}
+
+/** A series of a range query. */
+export interface MatrixSeries {
+  metric: Labels;
+  values: Array<[number, string]>;
+}
+
+/** The `data` of a query answer. */
+export type QueryData =
+  | { resultType: 'vector'; result: VectorSample[] }
+  | { resultType: 'matrix'; result: MatrixSeries[] }
+  | { resultType: 'scalar' | 'string'; result: [number, string] };
+
+/** A rule as `/api/v1/rules` reports it. */
+export interface ApiRule {
+  type: 'alerting' | 'recording';
+  name: string;
+  query: string;
+  health: string;
+  lastError?: string;
+  lastEvaluation: string;
+  duration?: number;
+  labels?: Labels;
+  annotations?: Labels;
+  state?: string;
+  alerts?: ApiAlert[];
+}
+
+/** A rule group as `/api/v1/rules` reports it. */
+export interface ApiRuleGroup {
+  name: string;
+  file: string;
+  interval: number;
+  rules: ApiRule[];
+}
+
+/** An alert as `/api/v1/alerts` reports it. */
+export interface ApiAlert {
+  labels: Labels;
+  annotations: Labels;
+  state: 'pending' | 'firing' | 'inactive';
+  activeAt?: string;
+  value: string;
+}
+
+/** A scrape target as `/api/v1/targets` reports it. */
+export interface ApiTarget {
+  labels: Labels;
+  discoveredLabels: Labels;
+  scrapePool: string;
+  scrapeUrl: string;
+  health: 'up' | 'down' | 'unknown';
+  lastError: string;
+  lastScrape: string;
+  lastScrapeDuration: number;
+}
+
+/** An error answer of the HTTP API (`status: "error"`), or an HTTP failure. */
+export class PrometheusApiError extends Error {
+  override readonly name = 'PrometheusApiError';
+  constructor(
+    readonly path: string,
+    readonly httpStatus: number,
+    /** Prometheus's `errorType`, e.g. `bad_data` for a PromQL parse error. */
+    readonly errorType: string,
+    readonly error: string,
+  ) {
+    super(`GET ${path}: HTTP ${httpStatus} ${errorType}: ${error}`);
+  }
+}
+
+/** A running Prometheus. */
+export interface PrometheusServer {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  /** The temporary directory (config, data, `files`); removed by `stop()`. */
+  readonly dir: string;
+  readonly configFile: string;
+  /** The generated configuration. */
+  readonly config: Record<string, unknown>;
+  /** The server's output so far (the last 256 KiB), for assertion messages. */
+  logs(): string;
+  /** Instant query; `time` as a Date or unix seconds (default now). Throws PrometheusApiError. */
+  query(expr: string, time?: Date | number): Promise<QueryData>;
+  /** Instant query that must return a vector; returns its samples. */
+  queryVector(expr: string, time?: Date | number): Promise<VectorSample[]>;
+  /** Range query over [start, end] (Dates or unix seconds) with `step` seconds. */
+  queryRange(expr: string, start: Date | number, end: Date | number, step: number): Promise<QueryData>;
+  /** Series matching any of the selectors. */
+  series(match: string[], start?: Date | number, end?: Date | number): Promise<Labels[]>;
+  /** Values of `label`, optionally of the series matching `match`. */
+  labelValues(label: string, match?: string[]): Promise<string[]>;
+  rules(): Promise<ApiRuleGroup[]>;
+  alerts(): Promise<ApiAlert[]>;
+  targets(): Promise<{ activeTargets: ApiTarget[]; droppedTargets: unknown[] }>;
+  /** Reloads the config file (`POST /-/reload`; the server runs with --web.enable-lifecycle). */
+  reload(): Promise<void>;
+  /** Polls `probe` every 200 ms until it returns a truthy value, which is returned; throws after `timeoutMs` (default 20 s) naming `what`. */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
+  /** Waits until every active target has been scraped and is up; returns them. */
+  waitForTargetsUp(timeoutMs?: number): Promise<ApiTarget[]>;
+  /** Stops the server (SIGTERM, SIGKILL after 10 s) and removes `dir`. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface HttpReply {
+  status: number;
+  body: string;
+}
+
+/** One HTTP request without keep-alive (no socket outlives the test). */
+function request(url: string, method = 'GET', timeoutMs = 10_000): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function toUnixSeconds(t: Date | number): string {
+  return String(t instanceof Date ? t.getTime() / 1000 : t);
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const LOG_LIMIT = 256 * 1024;
+
+/** Children not yet stopped: killed when the test process exits, whatever happened. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Starts Prometheus on a free loopback port with a fresh temporary directory, waits until it is
+ * ready, and returns a handle. On any failure the process is stopped, the directory removed, and
+ * the error carries the server's output. Retries twice when the port was taken meanwhile.
+ */
+export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<PrometheusServer> {
+  const binary = findBinary('prometheus');
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(binary, options);
+    } catch (err) {
+      lastError = err;
+      if (!(err instanceof PortTakenError)) throw err;
+    }
+  }
+  throw lastError;
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(binary: string, options: StartPrometheusOptions): Promise<PrometheusServer> {
+  const host = '127.0.0.1';
+  const port = await freePort(host);
+  const self: SelfAddress = { host, port, address: `${host}:${port}` };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bkpaas-prometheus-'));
+  const configFile = path.join(dir, 'prometheus.yml');
+  const scrapeConfigs =
+    typeof options.scrapeConfigs === 'function' ? options.scrapeConfigs(self) : (options.scrapeConfigs ?? []);
+  const config: Record<string, unknown> = {
+    global: {
+      scrape_interval: options.scrapeInterval ?? '1s',
+      scrape_timeout: options.scrapeTimeout ?? options.scrapeInterval ?? '1s',
+      evaluation_interval: options.evaluationInterval ?? '1s',
+    },
+    rule_files: (options.ruleFiles ?? []).map((f) => path.resolve(f)),
+    scrape_configs: scrapeConfigs,
+    ...options.extraConfig,
+  };
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let exitPromise: Promise<void> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (child && !exited) {
+        child.kill('SIGTERM');
+        const killTimer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+        await exitPromise;
+        clearTimeout(killTimer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  try {
+    // JSON is YAML: no serializer needed, and no YAML quoting surprises.
+    await writeFile(configFile, JSON.stringify(config, null, 2));
+    for (const [name, content] of Object.entries(options.files ?? {})) {
+      await writeFile(path.join(dir, name), content);
+    }
+    const args = [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=${self.address}`,
+      '--web.enable-lifecycle',
+      ...(options.args ?? []),
+    ];
+    const started = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    running.add(started);
+    const append = (chunk: string) => {
+      output += chunk;
+      if (output.length > LOG_LIMIT) output = output.slice(-LOG_LIMIT);
+    };
+    started.stdout?.setEncoding('utf8').on('data', append);
+    started.stderr?.setEncoding('utf8').on('data', append);
+    exitPromise = new Promise((resolve) => {
+      started.on('exit', (code, signal) => {
+        exited = { code, signal };
+        running.delete(started);
+        resolve();
+      });
+      started.on('error', (err) => {
+        append(`\nspawn error: ${err.message}\n`);
+        exited ??= { code: null, signal: null };
+        running.delete(started);
+        resolve();
+      });
+    });
+
+    const url = `http://${self.address}`;
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+    for (;;) {
+      if (exited) {
+        const why = `prometheus exited (code ${exited.code}, signal ${exited.signal}) before it was ready`;
+        if (/address already in use/i.test(output)) throw new PortTakenError(`${why}: port ${port} taken`);
+        throw new Error(`${why}\n--- prometheus output ---\n${output}`);
+      }
+      const ready = await request(`${url}/-/ready`, 'GET', 2_000).catch(() => undefined);
+      if (ready?.status === 200) break;
+      if (Date.now() > deadline) {
+        throw new Error(`prometheus was not ready within ${options.readyTimeoutMs ?? 30_000} ms\n--- prometheus output ---\n${output}`);
+      }
+      await delay(100);
+    }
+    return makeHandle({ url, port, dir, configFile, config, logs: () => output, stop });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function makeHandle(base: {
+  url: string;
+  port: number;
+  dir: string;
+  configFile: string;
+  config: Record<string, unknown>;
+  logs: () => string;
+  stop: () => Promise<void>;
+}): PrometheusServer {
+  const api = async <T>(apiPath: string, params: Array<[string, string]> = []): Promise<T> => {
+    const query = new URLSearchParams(params).toString();
+    const full = `${apiPath}${query ? `?${query}` : ''}`;
+    const reply = await request(`${base.url}${full}`);
+    let parsed: { status?: string; data?: T; errorType?: string; error?: string };
+    try {
+      parsed = JSON.parse(reply.body) as typeof parsed;
+    } catch {
+      throw new PrometheusApiError(full, reply.status, 'invalid_json', reply.body.slice(0, 500));
+    }
+    if (reply.status !== 200 || parsed.status !== 'success') {
+      throw new PrometheusApiError(full, reply.status, parsed.errorType ?? 'unknown', parsed.error ?? reply.body.slice(0, 500));
+    }
+    return parsed.data as T;
+  };
+
+  const handle: PrometheusServer = {
+    ...base,
+    query: (expr, time) =>
+      api<QueryData>('/api/v1/query', [['query', expr], ...(time === undefined ? [] : [['time', toUnixSeconds(time)] as [string, string]])]),
+    async queryVector(expr, time) {
+      const data = await handle.query(expr, time);
+      if (data.resultType !== 'vector') throw new Error(`${expr}: expected a vector, got ${data.resultType}`);
+      return data.result;
+    },
+    queryRange: (expr, start, end, step) =>
+      api<QueryData>('/api/v1/query_range', [
+        ['query', expr],
+        ['start', toUnixSeconds(start)],
+        ['end', toUnixSeconds(end)],
+        ['step', String(step)],
+      ]),
+    series: (match, start, end) =>
+      api<Labels[]>('/api/v1/series', [
+        ...match.map((m): [string, string] => ['match[]', m]),
+        ...(start === undefined ? [] : [['start', toUnixSeconds(start)] as [string, string]]),
+        ...(end === undefined ? [] : [['end', toUnixSeconds(end)] as [string, string]]),
+      ]),
+    labelValues: (label, match = []) =>
+      api<string[]>(`/api/v1/label/${encodeURIComponent(label)}/values`, match.map((m): [string, string] => ['match[]', m])),
+    rules: async () => (await api<{ groups: ApiRuleGroup[] }>('/api/v1/rules')).groups,
+    alerts: async () => (await api<{ alerts: ApiAlert[] }>('/api/v1/alerts')).alerts,
+    targets: () => api<{ activeTargets: ApiTarget[]; droppedTargets: unknown[] }>('/api/v1/targets'),
+    async reload() {
+      const reply = await request(`${base.url}/-/reload`, 'POST');
+      if (reply.status !== 200) throw new PrometheusApiError('/-/reload', reply.status, 'reload_failed', reply.body);
+    },
+    async waitFor(what, probe, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let lastError: unknown;
+      for (;;) {
+        try {
+          const value = await probe();
+          if (value) return value;
+        } catch (err) {
+          lastError = err;
+        }
+        if (Date.now() > deadline) {
+          const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+        }
+        await delay(200);
+      }
+    },
+    waitForTargetsUp(timeoutMs) {
+      return handle.waitFor(
+        'every scrape target to be up',
+        async () => {
+          const { activeTargets } = await handle.targets();
+          return activeTargets.length > 0 && activeTargets.every((t) => t.health === 'up') ? activeTargets : undefined;
+        },
+        timeoutMs,
+      );
+    },
+  };
+  return handle;
+}
