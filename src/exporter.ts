@@ -2,13 +2,14 @@
  * Wires one configuration into a running exporter: upstream client, target pool, own metrics,
  * and reloads. The HTTP layer (http/) only calls into this.
  */
-import type { ExporterConfig, TargetSpec, UpstreamConfig } from './config/types';
+import type { DiscoveryConfig, ExporterConfig, TargetSpec, UpstreamConfig } from './config/types';
+import { DiscoveryManager } from './discovery/manager';
 import type { Logger } from './log';
 import { LogThrottle } from './logThrottle';
 import { SelfMetrics } from './metrics/selfMetrics';
 import { TargetPool, type PoolSettings } from './scheduler/targetPool';
 import { inShard, type Shard } from './scheduler/shard';
-import type { TargetRecord } from './scheduler/targetRecord';
+import { targetKey, type TargetRecord } from './scheduler/targetRecord';
 import { UpstreamClient } from './upstream/client';
 
 export interface ExporterOptions {
@@ -43,6 +44,7 @@ export class Exporter {
   private readonly logger: Logger;
   private readonly throttle = new LogThrottle();
   private shuttingDown = false;
+  private discovery?: DiscoveryManager;
 
   constructor(
     config: ExporterConfig,
@@ -50,7 +52,7 @@ export class Exporter {
   ) {
     this.logger = options.logger;
     this.current = config;
-    this.self = options.selfMetrics ?? new SelfMetrics({ discovery: config.discovery.enabled });
+    this.self = options.selfMetrics ?? new SelfMetrics();
     this.client = this.newClient(config.upstream);
     this.pool = new TargetPool((target, signal) => this.client.fetchProcessList(target, signal), poolSettings(config), {
       onFailure: (record, error) => {
@@ -64,8 +66,24 @@ export class Exporter {
         this.logger.info({ target: record.key }, 'target recovered');
       },
     });
+    this.discovery = this.newDiscovery(config);
     this.applyTargets(config);
     this.self.configLoaded(true);
+  }
+
+  /** Starts background work: discovery runs, when enabled. */
+  start(): void {
+    this.discovery?.start();
+  }
+
+  /** Runs discovery once now and waits for it (for --once and tests); a no-op without discovery. */
+  async discoverNow(): Promise<void> {
+    await this.discovery?.runNow();
+  }
+
+  /** The discovery manager, when discovery is enabled. */
+  get discoveryManager(): DiscoveryManager | undefined {
+    return this.discovery;
   }
 
   get config(): ExporterConfig {
@@ -77,9 +95,18 @@ export class Exporter {
     return !this.shuttingDown;
   }
 
-  /** The static targets of a config that belong to this process's shard. */
+  /**
+   * The targets of this process's shard: the config's static targets, then discovered ones not
+   * listed statically (a static target keeps its own options and labels).
+   */
   targetsFor(config: ExporterConfig): TargetSpec[] {
-    return config.targets.filter((t) => inShard(`${t.app_code}/${t.module_name}/${t.environment}`, this.options.shard));
+    const merged = new Map<string, TargetSpec>();
+    for (const t of config.targets) merged.set(targetKey(t), t);
+    for (const t of this.discovery?.targets() ?? []) {
+      const key = targetKey(t);
+      if (!merged.has(key)) merged.set(key, t);
+    }
+    return [...merged.entries()].filter(([key]) => inShard(key, this.options.shard)).map(([, t]) => t);
   }
 
   /**
@@ -105,7 +132,14 @@ export class Exporter {
       // Let requests in flight on the old pool finish before closing its sockets.
       setTimeout(() => old.close(), this.current.upstream.timeout_ms).unref();
     }
+    const old = this.current;
     this.current = next;
+    if (!sameDiscovery(old.discovery, next.discovery)) {
+      const previous = this.discovery;
+      previous?.stop();
+      this.discovery = this.newDiscovery(next, previous);
+      this.discovery?.start();
+    }
     this.applyTargets(next);
     this.self.configLoaded(true);
     this.logger.info({ targets: this.pool.size }, 'config reloaded');
@@ -115,6 +149,7 @@ export class Exporter {
   /** Full /metrics text: own metrics, then every target's cached series, refreshing what is due first. */
   async metrics(deadline: number): Promise<string> {
     await this.pool.refresh(deadline);
+    if (this.discovery) this.self.discoveryUndeployed.set(this.pool.countUndeployed());
     const own = await this.self.text();
     return own + this.pool.render();
   }
@@ -138,6 +173,7 @@ export class Exporter {
 
   close(): void {
     this.shuttingDown = true;
+    this.discovery?.stop();
     this.pool.close();
     this.client.close();
   }
@@ -147,6 +183,22 @@ export class Exporter {
     this.self.targets.set(this.pool.size);
   }
 
+  private newDiscovery(config: ExporterConfig, seed?: DiscoveryManager): DiscoveryManager | undefined {
+    if (!config.discovery.enabled) return undefined;
+    this.self.enableDiscovery();
+    return new DiscoveryManager(
+      config.discovery,
+      { getJson: (path) => this.client.getJson(path), limited: (task) => this.pool.limited(task) },
+      this.self,
+      this.logger,
+      () => {
+        this.applyTargets(this.current);
+        this.pool.recheckUndeployed();
+      },
+      seed,
+    );
+  }
+
   private newClient(upstream: UpstreamConfig): UpstreamClient {
     return new UpstreamClient(upstream, (code, seconds) => this.self.upstreamRequestDuration.observe({ code }, seconds));
   }
@@ -154,4 +206,9 @@ export class Exporter {
 
 function sameUpstream(a: UpstreamConfig, b: UpstreamConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameDiscovery(a: DiscoveryConfig, b: DiscoveryConfig): boolean {
+  const plain = (d: DiscoveryConfig) => JSON.stringify(d, (_k, v: unknown) => (v instanceof RegExp ? v.source : v));
+  return plain(a) === plain(b);
 }

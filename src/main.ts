@@ -25,12 +25,39 @@ function printConfigError(err: unknown): number {
 }
 
 async function runOnce(exporter: Exporter): Promise<number> {
+  await exporter.discoverNow();
   // Wait for every target: --once is for debugging, not bound by a scrape deadline.
   await exporter.pool.refresh(Number.MAX_SAFE_INTEGER);
   process.stdout.write(exporter.pool.render());
-  const failed = exporter.targets().filter((t) => t.health !== 'up');
+  const failed = exporter.targets().filter((t) => t.health === 'down' || t.health === 'pending');
   for (const t of failed) process.stderr.write(`target ${t.key} failed: ${t.lastError?.message ?? 'no answer'}\n`);
   return failed.length > 0 ? 1 : 0;
+}
+
+/** --check-config --discover: one discovery run against the real upstream, summarised. */
+async function checkDiscovery(config: ExporterConfig, logger: Logger): Promise<number> {
+  if (!config.discovery.enabled) {
+    process.stdout.write('discovery is not enabled (discovery.enabled: false)\nconfig OK\n');
+    return 0;
+  }
+  const exporter = new Exporter(config, { logger });
+  try {
+    await exporter.discoverNow();
+    const status = exporter.discoveryManager!.status;
+    if (status.lastSuccessAt === undefined) {
+      process.stdout.write(`discovery failed: ${status.lastError ?? 'unknown error'}\n`);
+      return 1;
+    }
+    const merged = exporter.targets().length;
+    process.stdout.write(
+      `discovery: ${status.apps} apps matched, ${status.targets} targets discovered, ${merged} targets in all with the static ones\n` +
+        (status.lastError ? `warning: ${status.lastError}\n` : '') +
+        'config OK\n',
+    );
+    return 0;
+  } finally {
+    exporter.close();
+  }
 }
 
 async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator): Promise<void> {
@@ -38,6 +65,7 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
   const shardLabel = cli.shard ? `${cli.shard.index}/${cli.shard.total}` : undefined;
   const app = createApp(exporter, { logger, shardLabel });
   const running = await startServer(app, listen);
+  exporter.start();
   logger.info(
     { address: `${running.address.address}:${running.address.port}`, targets: exporter.targets().length, version: VERSION, shard: shardLabel },
     'bkpaas-exporter listening',
@@ -104,6 +132,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       if (cli.checkConfig) {
         process.stdout.write(`${describeConfig(config, cli.config)}\n`);
         for (const w of loaded.warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
+        if (cli.discover) return await checkDiscovery(config, logger);
         process.stdout.write('config OK\n');
         return 0;
       }

@@ -15,6 +15,8 @@ export interface CliOptions {
   configGiven: boolean;
   listen?: string;
   checkConfig: boolean;
+  /** With --check-config: also run discovery once against the upstream and report its size. */
+  discover: boolean;
   once: boolean;
   demo: boolean;
   shard?: Shard;
@@ -32,6 +34,7 @@ Options:
   --config FILE              YAML config (default config.yaml; env BKPAAS_EXPORTER_CONFIG)
   --listen [HOST]:PORT       listen address, overrides server.listen (default 0.0.0.0:9876)
   --check-config             validate the config, print a summary, exit 0 (1 on errors)
+  --discover                 with --check-config: run discovery once and print how many targets it finds
   --once                     fetch every target once, print the metrics, exit (1 if any target failed)
   --demo                     run against the built-in BlueKing PaaS simulator (no config needed)
   --shard N                  serve only targets whose stable hash mod --total-shards is N
@@ -63,6 +66,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         config: { type: 'string' },
         listen: { type: 'string' },
         'check-config': { type: 'boolean' },
+        discover: { type: 'boolean' },
         once: { type: 'boolean' },
         demo: { type: 'boolean' },
         shard: { type: 'string' },
@@ -97,6 +101,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (v['check-config']) throw new UsageError('--check-config needs a config file, not --demo');
   }
   if (v['check-config'] && v.once) throw new UsageError('--check-config and --once are exclusive');
+  if (v.discover && !v['check-config']) throw new UsageError('--discover goes with --check-config');
 
   const fromEnv = env.BKPAAS_EXPORTER_CONFIG;
   return {
@@ -104,6 +109,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     configGiven: v.config !== undefined || !!fromEnv,
     listen: v.listen,
     checkConfig: !!v['check-config'],
+    discover: !!v.discover,
     once: !!v.once,
     demo: !!v.demo,
     shard,

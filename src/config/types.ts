@@ -43,6 +43,8 @@ export interface TargetSpec {
   labels: Record<string, string>;
   /** Where the target came from, e.g. "targets[0]" or a discovery rule; shown on the landing page. */
   source: string;
+  /** True for targets found by discovery (undeployed ones are handled quietly, see discovery/). */
+  discovered?: boolean;
 }
 
 /** Target discovery; the regexes are searched in names (anchor with ^ and $ to match whole names). */

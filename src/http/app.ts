@@ -7,6 +7,7 @@ import { VERSION } from '../version';
 import { scrapeDeadline } from './deadline';
 import { landingPage } from './landing';
 import { parseProbeQuery } from './probeParams';
+import { serviceDiscovery } from './serviceDiscovery';
 
 export interface AppOptions {
   logger: Logger;
@@ -60,6 +61,12 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
     res.status(200).type(CONTENT_TYPE).send(body);
   });
 
+  app.get('/sd', (req, res) => {
+    // The address Prometheus used to reach us is the one it should probe.
+    const host = req.get('host') ?? `${req.socket.localAddress}:${req.socket.localPort}`;
+    res.status(200).json(serviceDiscovery(exporter.targets(), host));
+  });
+
   app.get('/healthz', (_req, res) => plain(res, 200, 'ok'));
 
   app.get('/readyz', (_req, res) => {
@@ -81,7 +88,7 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
     res
       .status(200)
       .type('text/html; charset=utf-8')
-      .send(landingPage({ version: VERSION, targets: exporter.targets(), shard: opts.shardLabel }));
+      .send(landingPage({ version: VERSION, targets: exporter.targets(), shard: opts.shardLabel, discovery: exporter.discoveryManager?.status }));
   });
 
   app.use((_req, res) => plain(res, 404, 'not found'));

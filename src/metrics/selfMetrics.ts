@@ -14,7 +14,7 @@ export class SelfMetrics {
   readonly discoveryLastSuccess: Gauge;
   readonly discoveryErrors: Counter<'reason'>;
 
-  constructor(opts: { defaultMetrics?: boolean; discovery?: boolean } = {}) {
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     new Gauge({
       name: SELF.buildInfo,
@@ -40,7 +40,8 @@ export class SelfMetrics {
       help: 'Unix time of the last successful configuration load.',
       registers,
     });
-    const discoveryRegisters = opts.discovery ? registers : [];
+    // Registered by enableDiscovery(), only once discovery is configured.
+    const discoveryRegisters: Registry[] = [];
     this.discoveryTargets = new Gauge({ name: SELF.discoveryTargets, help: 'Targets found by discovery.', registers: discoveryRegisters });
     this.discoveryUndeployed = new Gauge({
       name: SELF.discoveryUndeployed,
@@ -54,11 +55,24 @@ export class SelfMetrics {
     });
     this.discoveryErrors = new Counter({
       name: SELF.discoveryErrors,
-      help: 'Failed discovery runs by reason.',
+      help: 'Failed discovery requests (app list or an app\'s modules) by reason.',
       labelNames: ['reason'],
       registers: discoveryRegisters,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Serves the bkpaas_discovery_* metrics from now on (idempotent). */
+  enableDiscovery(): void {
+    const metrics: Array<[string, Gauge | Counter<'reason'>]> = [
+      [SELF.discoveryTargets, this.discoveryTargets],
+      [SELF.discoveryUndeployed, this.discoveryUndeployed],
+      [SELF.discoveryLastSuccess, this.discoveryLastSuccess],
+      [SELF.discoveryErrors, this.discoveryErrors],
+    ];
+    for (const [name, metric] of metrics) {
+      if (!this.registry.getSingleMetric(name)) this.registry.registerMetric(metric);
+    }
   }
 
   /** Marks a configuration (re)load attempt. */

@@ -125,6 +125,23 @@ export class TargetPool {
     return this.cache.text;
   }
 
+  /** Runs `task` under the shared upstream concurrency limit (discovery's requests use it too). */
+  limited<T>(task: () => Promise<T>): Promise<T> {
+    return this.limiter.run(task);
+  }
+
+  /** Makes undeployed targets due again (after a discovery run). */
+  recheckUndeployed(): void {
+    for (const r of this.ordered) if (r.undeployed) r.nextDueAt = 0;
+  }
+
+  /** Targets currently known to be undeployed. */
+  countUndeployed(): number {
+    let n = 0;
+    for (const r of this.ordered) if (r.undeployed) n += 1;
+    return n;
+  }
+
   /** Aborts every refresh in flight. */
   close(): void {
     this.closing.abort(new Error('exporter shutting down'));
@@ -146,6 +163,12 @@ export class TargetPool {
           const error = err instanceof UpstreamError ? err : new UpstreamError('invalid_response', `unexpected error: ${String(err)}`);
           if (error.retryAfterMs !== undefined) {
             record.nextDueAt = Math.max(record.nextDueAt, Date.now() + error.retryAfterMs);
+          }
+          if (record.spec.discovered && (error.reason === 'not_found' || error.reason === 'client_error')) {
+            // Not deployed there: quiet until the next discovery run asks again (recheckUndeployed).
+            record.notDeployed(error, attempt.startedAt, Date.now());
+            record.nextDueAt = Infinity;
+            return;
           }
           record.failed(error, attempt.startedAt, Date.now());
           this.events.onFailure?.(record, error);

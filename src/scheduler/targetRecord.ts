@@ -20,7 +20,7 @@ export function targetLabels(t: TargetSpec): string {
   ]);
 }
 
-export type TargetHealth = 'pending' | 'up' | 'down';
+export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
 
 export class TargetRecord {
   readonly key: string;
@@ -46,7 +46,14 @@ export class TargetRecord {
     this.labels = targetLabels(spec);
   }
 
+  /**
+   * A discovered target whose module is not deployed in its environment (404/400): it exports
+   * nothing, pages no one, and is re-checked after the next discovery run.
+   */
+  undeployed = false;
+
   get health(): TargetHealth {
+    if (this.undeployed) return 'undeployed';
     if (!this.chunks) return 'pending';
     return this.lastError ? 'down' : 'up';
   }
@@ -57,14 +64,27 @@ export class TargetRecord {
 
   /** Records a successful fetch and re-renders. */
   succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
+    this.undeployed = false;
     this.rows = rows;
     this.lastError = undefined;
     this.lastSuccessAt = finishedAt;
     this.finish(startedAt, finishedAt);
   }
 
+  /** Records that the target is not deployed: no series at all until it is. */
+  notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): void {
+    this.undeployed = true;
+    this.rows = undefined;
+    this.lastError = error;
+    this.lastStartedAt = startedAt;
+    this.lastFinishedAt = finishedAt;
+    this.durationSeconds = (finishedAt - startedAt) / 1000;
+    this.chunks = [];
+  }
+
   /** Records a failed fetch (the process series go) and re-renders. */
   failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
+    this.undeployed = false;
     this.rows = undefined;
     this.lastError = error;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);

@@ -1,0 +1,181 @@
+/**
+ * Discovery against the simulator's app-list and modules APIs: the discovered set, filters,
+ * merge with static targets, keep-last-known on failure, undeployed targets, /sd and the landing page.
+ */
+import { find, value } from '../helpers/exposition';
+import { specOf, startHarness, type Harness } from '../helpers/harness';
+import type { DiscoveryConfig } from '../../src/config/types';
+import type { SimApp, SimTarget } from '../../src/simulator/types';
+
+const T = (app: string, module_name: string, environment: string, scenario: SimTarget['scenario'] = 'healthy'): SimTarget => ({ app_code: app, module_name, environment, scenario });
+
+const APPS: SimApp[] = [
+  { code: 'pay-gateway', name: 'Pay gateway', modules: ['default', 'api'] },
+  { code: 'pay-test', name: 'Pay test', modules: ['default'] },
+  { code: 'pay-empty', name: 'No modules', modules: [] },
+  { code: 'pay-broken', name: 'Modules API fails', modules: ['default'], modulesFault: 'server_error' },
+  { code: 'pay-legacy', name: 'Legacy module excluded', modules: ['default', 'legacy-v1'] },
+  { code: 'shop', name: 'Not matched', modules: ['default'] },
+  // Fillers so the app list spans several pages (page size 3).
+  ...Array.from({ length: 5 }, (_, i) => ({ code: `other-${i}`, name: `Other ${i}`, modules: ['default'] })),
+];
+
+const SIM_TARGETS: SimTarget[] = [
+  T('pay-gateway', 'default', 'prod'),
+  T('pay-gateway', 'default', 'stag', 'empty'), // deployed-never answer of most servers: 200, empty
+  // pay-gateway/api/{prod,stag} are unknown to the simulator: 404, i.e. not deployed there
+  T('pay-legacy', 'default', 'prod'),
+  T('pay-legacy', 'default', 'stag'),
+  T('pay-broken', 'default', 'prod'),
+  T('static-only', 'default', 'prod'),
+  // static-missing is configured statically but unknown upstream: a static target keeps up 0
+];
+
+const DISCOVERY: DiscoveryConfig = {
+  enabled: true,
+  refresh_interval_ms: 3_600_000,
+  environments: ['stag', 'prod'],
+  include_apps: [/^pay-/],
+  exclude_apps: [/-test$/],
+  include_modules: [],
+  exclude_modules: [/^legacy/],
+  only_latest_version: true,
+  labels: { discovered: 'true' },
+};
+
+describe('discovery', () => {
+  let h: Harness;
+  const served = () => h.exporter.targets().map((r) => r.key).sort();
+
+  beforeAll(async () => {
+    h = await startHarness({
+      simTargets: SIM_TARGETS,
+      sim: { apps: APPS, pageSize: 3 },
+      targets: [
+        specOf(T('pay-gateway', 'default', 'prod'), { labels: { team: 'static' }, source: 'targets[0]' }),
+        specOf(T('static-only', 'default', 'prod'), { source: 'targets[1]' }),
+        specOf(T('static-missing', 'default', 'prod'), { source: 'targets[2]' }),
+      ],
+      config: { discovery: DISCOVERY, cache: { ttl_ms: 100 } },
+    });
+    await h.exporter.discoverNow();
+  });
+  afterAll(() => h.stop());
+
+  it('reads every page of the app list and applies the app and module filters', () => {
+    expect(served()).toEqual(
+      [
+        'pay-gateway/api/prod',
+        'pay-gateway/api/stag',
+        'pay-gateway/default/prod',
+        'pay-gateway/default/stag',
+        'pay-legacy/default/prod',
+        'pay-legacy/default/stag',
+        'static-missing/default/prod',
+        'static-only/default/prod',
+      ].sort(),
+    );
+    const status = h.exporter.discoveryManager!.status;
+    expect(status.apps).toBe(4); // pay-gateway, pay-empty, pay-broken, pay-legacy
+    expect(status.targets).toBe(6);
+    expect(h.sim.requests.filter((r) => r.path.endsWith('/lists/minimal')).length).toBe(Math.ceil(APPS.length / 3));
+  });
+
+  it('keeps static options and labels for a target that is also discovered', async () => {
+    const m = await h.scrape();
+    expect(value(m, 'bkpaas_target_up', { app_code: 'pay-gateway', module_name: 'default', environment: 'prod', team: 'static' })).toBe(1);
+    expect(find(m, 'bkpaas_target_up', { app_code: 'pay-gateway', module_name: 'default', environment: 'prod', discovered: 'true' })).toHaveLength(0);
+    expect(value(m, 'bkpaas_target_up', { app_code: 'pay-legacy', module_name: 'default', environment: 'stag', discovered: 'true' })).toBe(1);
+    // discovered targets send only_latest_version as configured for discovery
+    const req = h.sim.requests.find((r) => r.targetKey === 'pay-legacy/default/stag')!;
+    expect(req.query.only_latest_version).toBe('true');
+  });
+
+  it('treats a never-deployed environment answering 200 as harmless: up 1, no process series', async () => {
+    const m = await h.scrape();
+    const l = { app_code: 'pay-gateway', module_name: 'default', environment: 'stag' };
+    expect(value(m, 'bkpaas_target_up', l)).toBe(1);
+    expect(m.samples.filter((s) => s.name.startsWith('bkpaas_process_') && s.labels.environment === 'stag' && s.labels.app_code === 'pay-gateway')).toHaveLength(0);
+  });
+
+  it('counts discovered targets answering 404 as undeployed, without bkpaas_target_up 0', async () => {
+    const m = await h.scrape();
+    expect(find(m, 'bkpaas_target_up', { app_code: 'pay-gateway', module_name: 'api' })).toHaveLength(0);
+    expect(m.samples.some((s) => s.labels.module_name === 'api' && s.labels.app_code === 'pay-gateway')).toBe(false);
+    expect(value(m, 'bkpaas_discovery_undeployed_targets')).toBe(2);
+    expect(value(m, 'bkpaas_discovery_targets')).toBe(6);
+    expect(value(m, 'bkpaas_discovery_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+    // A static target that is missing upstream still reports up 0.
+    expect(value(m, 'bkpaas_target_up', { app_code: 'static-missing' })).toBe(0);
+    expect(value(m, 'bkpaas_target_fetch_errors_total', { app_code: 'static-missing', reason: 'not_found' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('re-checks undeployed targets at the next discovery run, not every ttl', async () => {
+    const key = 'pay-gateway/api/prod';
+    const before = h.sim.countRequests(key);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 120));
+      await h.scrape();
+    }
+    expect(h.sim.countRequests(key)).toBe(before);
+    expect(h.sim.countRequests('pay-gateway/default/prod')).toBeGreaterThan(2);
+    await h.exporter.discoverNow();
+    await h.scrape();
+    expect(h.sim.countRequests(key)).toBe(before + 1);
+  });
+
+  it('counts a failing modules call as a discovery error without losing other apps', async () => {
+    const m = await h.scrape();
+    expect(value(m, 'bkpaas_discovery_errors_total', { reason: 'server_error' })).toBeGreaterThanOrEqual(1);
+    expect(served()).not.toContain('pay-broken/default/prod');
+  });
+
+  it('keeps the last known modules of an app whose modules call starts failing', async () => {
+    h.sim.setAppFault('pay-legacy', 'bad_gateway');
+    await h.exporter.discoverNow();
+    expect(served()).toContain('pay-legacy/default/prod');
+    h.sim.setAppFault('pay-legacy', undefined);
+  });
+
+  it.each([
+    ['server_error', 'server_error'],
+    ['unauthorized', 'auth'],
+    ['wrong_shape', 'invalid_response'],
+  ] as const)('keeps the last known set when the app list fails with %s', async (fault, reason) => {
+    const before = served();
+    const errorsBefore = find(await h.scrape(), 'bkpaas_discovery_errors_total', { reason })[0]?.value ?? 0;
+    h.sim.setAppListFault(fault);
+    try {
+      await h.exporter.discoverNow();
+      expect(served()).toEqual(before);
+      const m = await h.scrape();
+      expect(value(m, 'bkpaas_discovery_errors_total', { reason })).toBe(errorsBefore + 1);
+      expect(value(m, 'bkpaas_discovery_targets')).toBe(6);
+      expect(h.logs.some((l) => l.includes('discovery failed, keeping the last known targets'))).toBe(true);
+    } finally {
+      h.sim.setAppListFault(undefined);
+    }
+  });
+
+  it('serves /sd in Prometheus HTTP SD format, one entry per served target', async () => {
+    const res = await h.get('/sd');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const groups = JSON.parse(res.body) as Array<{ targets: string[]; labels: Record<string, string> }>;
+    const keys = groups.map((g) => `${g.labels.__param_app_code}/${g.labels.__param_module_name}/${g.labels.__param_environment}`).sort();
+    // Undeployed targets are left out: probing them would export nothing.
+    expect(keys).toEqual(served().filter((k) => !k.startsWith('pay-gateway/api/')));
+    const host = new URL(h.url).host;
+    expect(groups.every((g) => g.targets.length === 1 && g.targets[0] === host)).toBe(true);
+    expect(groups.find((g) => g.labels.__param_app_code === 'pay-legacy')!.labels.__meta_bkpaas_discovered).toBe('true');
+    expect(groups.find((g) => g.labels.__param_app_code === 'static-only')!.labels.__meta_bkpaas_discovered).toBe('false');
+  });
+
+  it('lists discovered targets on / with their state and the rule that brought them in', async () => {
+    const res = await h.get('/');
+    expect(res.body).toContain('pay-legacy/default/prod');
+    expect(res.body).toContain('discovery: app /^pay-/, module *');
+    expect(res.body).toMatch(/<tr class="undeployed">.*pay-gateway\/api\/prod/);
+    expect(res.body).toContain('Discovery: 4 apps, 6 targets');
+  });
+});
