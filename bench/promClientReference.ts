@@ -6,19 +6,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { FETCH_ERROR_REASONS } from '../src/upstream/errors';
 import { INSTANCE, PROCESS, TARGET, TARGET_FAMILIES, type Family } from '../src/metrics/families';
-import type { ProcessRow } from '../src/model/aggregate';
-import type { FetchErrorReason } from '../src/upstream/errors';
+import type { TargetView } from '../src/metrics/targetChunks';
 
-export interface ReferenceTarget {
+/** A target as the fast path sees it, but with its labels as an object (prom-client's input). */
+export type ReferenceTarget = Omit<TargetView, 'labels'> & {
   /** app_code, module_name, environment, then the extra labels, in that order. */
   labels: Record<string, string>;
-  up: boolean;
-  durationSeconds: number;
-  lastSuccessSeconds?: number;
-  errorCounts: ReadonlyMap<FetchErrorReason, number>;
-  rows?: readonly ProcessRow[];
-  instanceMetrics: boolean;
-}
+};
 
 /** Renders the targets with prom-client on a fresh registry. */
 export async function renderWithPromClient(targets: readonly ReferenceTarget[]): Promise<string> {

@@ -29,7 +29,8 @@ function readRegularFile(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
-function describeReadError(err: unknown): string {
+/** Why a file could not be read, in words (from the error code; never the file's content). */
+export function describeReadError(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   switch (code) {
     case 'ENOENT':

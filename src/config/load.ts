@@ -10,7 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 
 import { ConfigError } from './errors';
 import { expandEnv } from './expand';
-import { resolveFileSecrets } from './file-secrets';
+import { describeReadError, resolveFileSecrets } from './file-secrets';
 import { issueToProblems } from './issues';
 import { createLocator } from './locate';
 import { formatPath, isUnder, type Path, type PathProblem } from './paths';
@@ -152,20 +152,6 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     ...rules.warnings.filter((w) => !alreadyReported(w.path)).map(withLine),
   ].sort(byLine);
   return { config: toConfig(parsed.data), warnings };
-}
-
-function describeReadError(err: unknown): string {
-  switch ((err as { code?: unknown })?.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return (err as Error)?.message ?? String(err);
-  }
 }
 
 /**

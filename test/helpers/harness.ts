@@ -3,6 +3,7 @@
  * loopback port 0, with the exporter's log lines captured. Always call `stop()`.
  */
 import { Writable } from 'node:stream';
+import { parseConfigText } from '../../src/config';
 import type { ExporterConfig, TargetSpec } from '../../src/config/types';
 import { Exporter } from '../../src/exporter';
 import { createApp } from '../../src/http/app';
@@ -38,32 +39,17 @@ export type ConfigOverrides = Partial<Omit<ExporterConfig, 'upstream'>> & { upst
 
 export function configFor(sim: Simulator, targets: TargetSpec[], overrides: ConfigOverrides = {}): ExporterConfig {
   const { upstream, ...rest } = overrides;
-  return {
-    server: { listen: { host: '127.0.0.1', port: 0 } },
-    cache: { ttl_ms: 60_000 },
-    targets,
-    instance_metrics: false,
-    discovery: {
-      enabled: false,
-      refresh_interval_ms: 300_000,
-      environments: ['stag', 'prod'],
-      include_apps: [],
-      exclude_apps: [],
-      include_modules: [],
-      exclude_modules: [],
-      labels: {},
-    },
-    ...rest,
-    upstream: {
-      base_url: sim.baseUrl,
-      auth: { ...DEMO_CREDENTIALS, access_token: DEMO_ACCESS_TOKEN },
-      tenant_id: '',
-      timeout_ms: 3_000,
-      concurrency: 8,
-      max_response_bytes: 4 * 1024 * 1024,
-      ...upstream,
-    },
-  };
+  // The loader supplies every default; the test's targets and overrides replace what it set.
+  const { config: base } = parseConfigText(
+    JSON.stringify({
+      server: { listen: '127.0.0.1:0' },
+      upstream: { base_url: sim.baseUrl, auth: { ...DEMO_CREDENTIALS, access_token: DEMO_ACCESS_TOKEN }, timeout: '3s', concurrency: 8, max_response_bytes: '4MiB' },
+      cache: { ttl: '1m' },
+      targets: [{ app_code: 'placeholder', environments: ['prod'] }],
+    }),
+    { file: '(test)' },
+  );
+  return { ...base, targets, ...rest, upstream: { ...base.upstream, ...upstream } };
 }
 
 export interface HarnessOptions {
