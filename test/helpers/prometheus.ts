@@ -65,17 +65,22 @@ export interface PromtoolResult {
 }
 
 /**
- * Runs `promtool args...` (in `cwd`) and returns its exit code and output. Rejects only when
- * promtool cannot be started or outlives `timeoutMs` (it is killed then).
+ * Runs `promtool args...` (in `cwd`) and returns its exit code and output. `input`, when given,
+ * is written to promtool's stdin (`promtool check metrics` reads the exposition only from there);
+ * otherwise stdin is empty. Rejects only when promtool cannot be started or outlives
+ * `timeoutMs` (it is killed then).
  */
 export function runPromtool(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; input?: string } = {},
 ): Promise<PromtoolResult> {
   const binary = findBinary('promtool');
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // promtool may exit before reading everything (e.g. on a parse error): EPIPE is not our error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
