@@ -265,7 +265,9 @@ describe('huge', () => {
       expect(depth).toBe(0);
       expect(inString).toBe(false);
       expect(midway).toBeDefined();
-      expect(midway!).toBeLessThan(16 * 1024 * 1024);
+      // Well below the 64 MiB a buffering server would hold, with room for socket buffers in
+      // flight when other suites load the machine (21 MiB seen under a parallel jest run).
+      expect(midway!).toBeLessThan(40 * 1024 * 1024);
     } finally {
       await sim.close();
     }
