@@ -8,7 +8,9 @@ import type { ExporterConfig } from './config/types';
 import { startDemo } from './demo';
 import { Exporter } from './exporter';
 import { createApp } from './http/app';
-import { startServer } from './http/server';
+import { startServer, type RunningServer } from './http/server';
+import { describeWebConfig, loadWebConfig, WebConfigError, type WebConfig } from './http/webConfig';
+import { withWebConfig } from './http/webGuard';
 import { createLogger, type Logger } from './log';
 import type { Simulator } from './simulator';
 import { VERSION } from './version';
@@ -60,11 +62,21 @@ async function checkDiscovery(config: ExporterConfig, logger: Logger): Promise<n
   }
 }
 
-async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator): Promise<void> {
+async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator, web?: WebConfig): Promise<boolean> {
   const listen = cli.listen !== undefined ? parseListen(cli.listen) : config.server.listen;
   const shardLabel = cli.shard ? `${cli.shard.index}/${cli.shard.total}` : undefined;
   const app = createApp(exporter, { logger, shardLabel });
-  const running = await startServer(app, listen);
+  const served = withWebConfig(app, web);
+  let running: RunningServer;
+  try {
+    running = await startServer(served.listener, listen, served.options);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    logger.fatal(`cannot listen on ${listen.host || '*'}:${listen.port}: ${why}`);
+    return false;
+  }
+  if (web) logger.info(describeWebConfig(web));
   exporter.start();
   logger.info(
     { address: `${running.address.address}:${running.address.port}`, targets: exporter.targets().length, version: VERSION, shard: shardLabel },
@@ -90,6 +102,7 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  return true;
 }
 
 /** Runs the command with `argv` (without node and script); resolves with the exit code, or never for the server. */
@@ -113,9 +126,15 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(`bkpaas-exporter ${VERSION} (node ${process.version})\n`);
     return 0;
   }
+  let web: WebConfig | undefined;
   if (cli.webConfigFile !== undefined) {
-    process.stderr.write('bkpaas-exporter: --web.config.file is not supported by this version yet\n');
-    return 2;
+    try {
+      web = loadWebConfig(cli.webConfigFile);
+    } catch (err) {
+      if (!(err instanceof WebConfigError)) throw err;
+      process.stderr.write(`bkpaas-exporter: ${err.message}\n`);
+      return 1;
+    }
   }
 
   const logger = createLogger(cli.logLevel);
@@ -131,6 +150,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       for (const w of loaded.warnings) logger.warn({ path: w.path, line: w.line }, w.message);
       if (cli.checkConfig) {
         process.stdout.write(`${describeConfig(config, cli.config)}\n`);
+        if (web) process.stdout.write(`${describeWebConfig(web)}\n`);
         for (const w of loaded.warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
         if (cli.discover) return await checkDiscovery(config, logger);
         process.stdout.write('config OK\n');
@@ -152,8 +172,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
     await simulator?.close();
     return code;
   }
-  await serve(exporter, config, cli, logger, simulator);
-  return undefined;
+  if (await serve(exporter, config, cli, logger, simulator, web)) return undefined;
+  exporter.close();
+  await simulator?.close();
+  return 1;
 }
 
 if (require.main === module) {

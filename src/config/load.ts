@@ -75,6 +75,19 @@ function toConfig(p: ParsedConfig): ExporterConfig {
   };
 }
 
+/** The secret values found under upstream.auth (after ${VAR} and *_file), longest first. */
+function secretValues(root: unknown): string[] {
+  const auth = (root as { upstream?: { auth?: Record<string, unknown> } } | null)?.upstream?.auth;
+  if (!auth || typeof auth !== 'object') return [];
+  return SECRET_KEYS.map((k) => auth[k])
+    .filter((v): v is string => typeof v === 'string' && v.length >= 4)
+    .sort((a, b) => b.length - a.length);
+}
+
+function redactor(secrets: string[]): (message: string) => string {
+  return (message) => secrets.reduce((out, s) => out.split(s).join('***'), message);
+}
+
 function byLine(a: ConfigProblem, b: ConfigProblem): number {
   return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
 }
@@ -145,7 +158,10 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     return line === undefined ? { path: formatPath(p.path), message: p.message } : { path: formatPath(p.path), message: p.message, line };
   };
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(file, problems.map(withLine).sort(byLine));
+    // A second net: a secret also used elsewhere (e.g. ${VAR} under a key that quotes its value in
+    // a message) is never repeated.
+    const redact = redactor(secretValues(resolved.value));
+    throw new ConfigError(file, problems.map(withLine).map((p) => ({ ...p, message: redact(p.message) })).sort(byLine));
   }
   const warnings = [
     ...doc.warnings.map((w) => ({ path: '', message: `YAML: ${w.message}`, line: lineCounter.linePos(w.pos[0]).line })),

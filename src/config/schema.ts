@@ -133,6 +133,9 @@ const urlSafeName = (what: string) =>
         code: 'custom',
         message: `invalid ${what} ${JSON.stringify(s)}: use only letters, digits, ".", "_", "~" and "-" (it becomes part of the API URL)`,
       });
+    } else if (s === '.' || s === '..') {
+      // URL parsers resolve "." and ".." segments: the request would go to another API path.
+      ctx.addIssue({ code: 'custom', message: `invalid ${what} ${JSON.stringify(s)}: "." and ".." are path navigation, not names` });
     }
   });
 

@@ -2,6 +2,8 @@
  * Standalone simulator: `node dist/simulator/cli.js [--port N] [--host H] [--targets N]
  * [--latency MS] [--evolve]`. Prints one JSON line with the base URL and credentials on stdout
  * (for scripts such as the benchmark), a readable summary on stderr, and stops on SIGINT/SIGTERM.
+ * `GET <origin>/__sim/stats` answers the processes/list/ request counts, total and per target, as
+ * JSON (how `npm run bench` counts upstream load across processes).
  */
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, demoFleet, generateFleet } from './fleet';
 import { startSimulator } from './server';
@@ -31,6 +33,9 @@ export const SIMULATOR_USAGE = `usage: node dist/simulator/cli.js [options]
   --page-size N         page size of the app list API (default 100)
   --max-logged N        requests kept in the in-memory log (default 1000)
   -h, --help            this text
+
+GET <origin>/__sim/stats (outside the API base path, no auth) answers
+{"processes_requests": N, "per_target": {"app/module/env": N, ...}}.
 `;
 
 function intArg(name: string, v: string | undefined, min: number): number {

@@ -86,6 +86,8 @@ export function bodyScenarioOf(s: Scenario): BodyScenario | undefined {
       return s;
     case 'slow':
     case 'trickle':
+    case 'reset':
+    case 'flaky':
       return 'healthy';
     default:
       return undefined;

@@ -82,9 +82,10 @@ export const REPLIES = {
       'APP_NO_PERMISSION',
       'App has no permission to the resource [app_code=bkpaas-demo, resource=list_processes]',
     ),
-  rateLimited: (retryAfterSeconds: number): Reply =>
+  /** `retryAfter`: seconds, or an already formatted value (an HTTP date). */
+  rateLimited: (retryAfter: number | string): Reply =>
     gatewayError(429, GW_CODES.rateLimited, 'RATE_LIMIT_RESTRICTION', 'Request rejected by rate limit, please try again later', {
-      'Retry-After': String(retryAfterSeconds),
+      'Retry-After': String(retryAfter),
     }),
   routeNotFound: (): Reply =>
     gatewayError(404, GW_CODES.notFound, 'API_NOT_FOUND', 'API not found [method=GET, stage=prod], please check the request path'),
@@ -113,6 +114,19 @@ export const REPLIES = {
       502,
       '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
     ),
+  serviceUnavailable: (): Reply =>
+    htmlReply(
+      503,
+      '<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
+    ),
+  gatewayTimeout: (): Reply =>
+    htmlReply(
+      504,
+      '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
+    ),
+  /** A debug error page that dumps the request headers (credentials included) into its body. */
+  echoHeaders: (headers: Record<string, unknown>): Reply =>
+    htmlReply(500, `<html><body><h1>Internal error</h1><pre>request headers: ${JSON.stringify(headers)}</pre></body></html>\n`),
   nonJson: (): Reply =>
     htmlReply(
       200,

@@ -8,14 +8,14 @@ export class RequestLog {
   private buf: SimRequest[] = [];
   // Index of the oldest entry once the ring is full.
   private start = 0;
-  private readonly perTarget = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
   private total = 0;
 
   constructor(private readonly max: number) {}
 
   add(r: SimRequest): void {
     if (r.targetKey !== undefined) {
-      this.perTarget.set(r.targetKey, (this.perTarget.get(r.targetKey) ?? 0) + 1);
+      this.counts.set(r.targetKey, (this.counts.get(r.targetKey) ?? 0) + 1);
       this.total++;
     }
     if (this.max <= 0) return;
@@ -38,13 +38,18 @@ export class RequestLog {
 
   /** processes/list/ requests for one target key, or for all targets when key is undefined. */
   count(key?: string): number {
-    return key === undefined ? this.total : (this.perTarget.get(key) ?? 0);
+    return key === undefined ? this.total : (this.counts.get(key) ?? 0);
+  }
+
+  /** processes/list/ requests per target key, for targets asked at least once. */
+  perTarget(): ReadonlyMap<string, number> {
+    return this.counts;
   }
 
   clear(): void {
     this.buf.length = 0;
     this.start = 0;
-    this.perTarget.clear();
+    this.counts.clear();
     this.total = 0;
   }
 }

@@ -19,6 +19,7 @@ import {
   type TargetModel,
 } from './model';
 import { hash32, seededRandom, uuidFrom } from './prng';
+import { badVersionsBody, hostileNamesBody, nullListsBody } from './oddBodies';
 import { jsonReply, REPLIES, type Reply } from './replies';
 import { RequestLog } from './requestLog';
 import type { Scenario, SimApp, SimRequest, SimTarget, Simulator, SimulatorOptions } from './types';
@@ -28,6 +29,12 @@ const USER_IDENTITY_FIELDS = ['access_token', 'bk_ticket', 'bk_token', 'bk_usern
 // What Django REST framework's BooleanField accepts.
 const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'yes', 'on']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'no', 'off']);
+
+/**
+ * Not part of the BlueKing API (outside any base path, no auth, not logged): processes/list/
+ * request counts, total and per target key, as JSON, for `npm run bench`.
+ */
+export const STATS_PATH = '/__sim/stats';
 
 const RE_PROCESSES = /^\/bkapps\/applications\/([^/]+)\/modules\/([^/]+)\/envs\/([^/]+)\/processes\/list\/$/;
 const RE_MINIMAL = /^\/bkapps\/applications\/lists\/minimal\/?$/;
@@ -45,6 +52,8 @@ interface Entry {
   model?: TargetModel;
   /** 200 bodies served from the model: drives crashloop's growing restart counts. */
   served: number;
+  /** flaky: requests answered with a failure so far. */
+  flakyFailed: number;
   full?: Buffer;
   latest?: Buffer;
   verbatim?: Buffer;
@@ -183,7 +192,7 @@ class SimulatorServer implements Simulator {
 
   setTarget(target: SimTarget): void {
     const key = targetKeyOf(target.app_code, target.module_name, target.environment);
-    this.entries.set(key, { target: copyTarget(target), key, served: 0 });
+    this.entries.set(key, { target: copyTarget(target), key, served: 0, flakyFailed: 0 });
     this.derivedApps = undefined;
   }
 
@@ -204,7 +213,9 @@ class SimulatorServer implements Simulator {
     const e = this.entries.get(targetKeyOf(app_code, module_name, environment));
     if (!e) return undefined;
     if (e.target.body !== undefined) return JSON.parse(this.verbatimOf(e).toString());
-    if (e.target.scenario === 'trickle' || !bodyScenarioOf(e.target.scenario)) return undefined;
+    const odd = oddBody(e.target);
+    if (odd !== undefined) return odd;
+    if (e.target.scenario === 'trickle' || e.target.scenario === 'reset' || !bodyScenarioOf(e.target.scenario)) return undefined;
     return JSON.parse(this.bodyBuffer(e, false, false).toString());
   }
 
@@ -325,6 +336,7 @@ class SimulatorServer implements Simulator {
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
     const query: Record<string, string> = qi < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(qi + 1)));
+    if (path === STATS_PATH) return this.answerStats(res);
     const route = this.route(path);
     const auth = parseAuth(req.headers['x-bkapi-authorization']);
     this.log.add({
@@ -357,6 +369,13 @@ class SimulatorServer implements Simulator {
       clearTimeout(timer);
       this.timers.delete(timer);
     });
+  }
+
+  /** GET /__sim/stats: request counts for a benchmark that runs the simulator as another process. */
+  private answerStats(res: ServerResponse): void {
+    const body = JSON.stringify({ processes_requests: this.log.count(), per_target: Object.fromEntries(this.log.perTarget()) });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
   }
 
   private send(res: ServerResponse, r: Reply): void {
@@ -406,8 +425,13 @@ class SimulatorServer implements Simulator {
     req: IncomingMessage,
     res: ServerResponse,
     scenario: Scenario,
-    ctx: { trickleBody: () => Buffer; wrongShape: string; notFound: string; retryAfterSeconds?: number },
+    ctx: { trickleBody: () => Buffer; wrongShape: string; notFound: string; retryAfterSeconds?: number; target?: SimTarget },
   ): boolean {
+    const odd = oddBody(ctx.target ?? { app_code: 'app', module_name: 'default', environment: 'prod', scenario });
+    if (odd !== undefined) {
+      this.send(res, jsonReply(200, JSON.stringify(odd)));
+      return true;
+    }
     switch (scenario) {
       case 'bad_request':
         this.send(res, REPLIES.badRequest());
@@ -424,14 +448,33 @@ class SimulatorServer implements Simulator {
       case 'not_found':
         this.send(res, REPLIES.notFound(ctx.notFound));
         return true;
-      case 'rate_limited':
-        this.send(res, REPLIES.rateLimited(ctx.retryAfterSeconds ?? 30));
+      case 'rate_limited': {
+        const seconds = ctx.retryAfterSeconds ?? 30;
+        const value = ctx.target?.retryAfterHttpDate ? new Date(Date.now() + seconds * 1000).toUTCString() : seconds;
+        this.send(res, REPLIES.rateLimited(value));
         return true;
+      }
       case 'server_error':
         this.send(res, REPLIES.serverError());
         return true;
       case 'bad_gateway':
         this.send(res, REPLIES.badGateway());
+        return true;
+      case 'service_unavailable':
+        this.send(res, REPLIES.serviceUnavailable());
+        return true;
+      case 'gateway_timeout':
+        this.send(res, REPLIES.gatewayTimeout());
+        return true;
+      case 'echo_headers':
+        this.send(res, REPLIES.echoHeaders({ ...req.headers }));
+        return true;
+      case 'drop':
+        // No answer at all: the connection just closes (a proxy or load balancer dropping it).
+        req.socket.destroy();
+        return true;
+      case 'reset':
+        this.resetMidBody(res, ctx.trickleBody());
         return true;
       case 'non_json':
         this.send(res, REPLIES.nonJson());
@@ -440,7 +483,7 @@ class SimulatorServer implements Simulator {
         this.send(res, jsonReply(200, ctx.wrongShape));
         return true;
       case 'redirect':
-        this.send(res, REPLIES.redirect(`http://127.0.0.2:${this.listenPort}${req.url ?? '/'}`));
+        this.send(res, REPLIES.redirect(ctx.target?.redirectLocation ?? `http://127.0.0.2:${this.listenPort}${req.url ?? '/'}`));
         return true;
       case 'hang':
         // Nothing is ever written; the socket is freed when the client gives up or on close().
@@ -474,11 +517,16 @@ class SimulatorServer implements Simulator {
 
     const t = e.target;
     if (t.body !== undefined) return this.send(res, jsonReply(200, this.verbatimOf(e)));
+    if (t.scenario === 'flaky' && e.flakyFailed < (t.flakyFailures ?? 1)) {
+      e.flakyFailed++;
+      return this.send(res, REPLIES.serviceUnavailable());
+    }
     const handled = this.answerFault(req, res, t.scenario, {
       trickleBody: () => this.bodyBuffer(e, onlyLatest, true),
       wrongShape: JSON.stringify({ processes: t.processTypes?.join(',') ?? 'web,worker', instances: null, process_packages: 'unavailable' }),
       notFound: `env "${route.env}" of module "${route.module}" of app "${route.app}" is not deployed`,
       retryAfterSeconds: t.retryAfterSeconds,
+      target: t,
     });
     if (handled) return;
     this.send(res, jsonReply(200, this.bodyBuffer(e, onlyLatest, true)));
@@ -558,6 +606,15 @@ class SimulatorServer implements Simulator {
     this.send(res, jsonReply(200, body));
   }
 
+  /** Sends the headers (with the full Content-Length) and half the body, then resets the connection. */
+  private resetMidBody(res: ServerResponse, body: Buffer): void {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), 'X-Bkapi-Request-Id': this.nextRequestId() });
+    res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))), () => {
+      const socket = res.socket;
+      if (socket && !socket.destroyed) socket.resetAndDestroy();
+    });
+  }
+
   private startTrickle(res: ServerResponse, body: Buffer): void {
     res.writeHead(200, { 'Content-Type': 'application/json', 'X-Bkapi-Request-Id': this.nextRequestId() });
     res.flushHeaders();
@@ -582,6 +639,20 @@ class SimulatorServer implements Simulator {
       clearInterval(this.trickleTimer);
       this.trickleTimer = undefined;
     }
+  }
+}
+
+/** The 200 body of the odd-body scenarios (null_lists, bad_versions, hostile_names); undefined for others. */
+function oddBody(t: SimTarget): unknown {
+  switch (t.scenario) {
+    case 'null_lists':
+      return nullListsBody();
+    case 'bad_versions':
+      return badVersionsBody(t);
+    case 'hostile_names':
+      return hostileNamesBody();
+    default:
+      return undefined;
   }
 }
 

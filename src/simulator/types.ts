@@ -28,7 +28,18 @@ export type Scenario =
   | 'huge' // 200 with a valid-looking JSON body of ~64 MiB
   | 'non_json' // 200, content-type text/html, body not JSON
   | 'wrong_shape' // 200 with JSON of another shape (e.g. a list, or processes as a string)
-  | 'redirect'; // 302 to another host (http://127.0.0.2:<port>/...) — must not be followed
+  | 'redirect' // 302 to another host (http://127.0.0.2:<port>/...) — must not be followed
+  // more faults (hardening)
+  | 'service_unavailable' // 503 with the gateway nginx's HTML body
+  | 'gateway_timeout' // 504 with the gateway nginx's HTML body
+  | 'reset' // 200 headers and the first part of a healthy body, then the connection is reset
+  | 'drop' // the connection is closed at once, before any response (a proxy dropping it)
+  | 'flaky' // 503 for the first SimTarget.flakyFailures requests (default 1), healthy after that
+  | 'echo_headers' // 500 whose HTML body dumps the request headers (a debug page): secrets must be redacted
+  // odd 200 bodies (hardening)
+  | 'null_lists' // 200 with null where every list belongs (processes.items, instances.items, process_packages, ...)
+  | 'bad_versions' // 200 healthy-looking body whose versions are not numbers ("v175", "1.5.5", null, 1.5, true)
+  | 'hostile_names'; // 200 body whose names hold quotes, backslashes, newlines, braces and 10 KB strings (HOSTILE_STRINGS)
 
 export interface SimTarget {
   app_code: string;
@@ -42,6 +53,12 @@ export interface SimTarget {
   /** Extra latency in ms for this target (adds to the simulator's base latency). */
   latencyMs?: number;
   retryAfterSeconds?: number;
+  /** rate_limited: send Retry-After as an HTTP date (now + retryAfterSeconds) instead of seconds. */
+  retryAfterHttpDate?: boolean;
+  /** redirect: the Location to send (default http://127.0.0.2:<simulator port><same path>). */
+  redirectLocation?: string;
+  /** flaky: how many requests fail with 503 before the target answers normally (default 1). */
+  flakyFailures?: number;
   /**
    * When set, served verbatim as the 200 JSON body instead of the scenario's body
    * (tests use it for exact aggregation cases).

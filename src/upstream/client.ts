@@ -3,11 +3,12 @@
  * Keep-alive pool, gateway auth header, per-request timeout, no redirects, size cap, and every
  * failure turned into an UpstreamError with the contract's reason.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
 import type { ProcessSnapshot } from '../model/snapshot';
+import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseProcessList } from './parse';
 
@@ -53,8 +54,8 @@ export class UpstreamClient {
     this.config = config;
     this.observe = observe;
     const agentOptions = { keepAlive: true, maxSockets: config.concurrency, maxFreeSockets: config.concurrency };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpAgent = httpAgent(agentOptions);
+    this.httpsAgent = httpsAgent(agentOptions);
     this.headers = {
       Accept: 'application/json',
       'User-Agent': 'bkpaas-process-exporter',
@@ -66,6 +67,12 @@ export class UpstreamClient {
 
   /** Fetches and parses one target's process list. Throws UpstreamError. */
   async fetchProcessList(target: TargetSpec, signal?: AbortSignal): Promise<ProcessSnapshot> {
+    for (const segment of [target.app_code, target.module_name, target.environment]) {
+      // URL parsers resolve "." and ".." (encoded or not): the request would reach another API path.
+      if (segment === '.' || segment === '..' || segment === '') {
+        throw new UpstreamError('client_error', `GET ${this.config.base_url}${processListPath(target)}: not requested, ${JSON.stringify(segment)} is not a name`);
+      }
+    }
     let path = processListPath(target);
     if (target.only_latest_version !== undefined) path += `?only_latest_version=${target.only_latest_version}`;
     return parseProcessList(await this.getJson(path, signal));
@@ -78,8 +85,19 @@ export class UpstreamClient {
   async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
     const url = this.config.base_url + path;
     const where = `GET ${url}`;
-    const timeout = AbortSignal.timeout(this.config.timeout_ms);
-    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    // One controller per request, aborted by our timeout, by the caller's signal, or when the body
+    // is refused (too large, cut off: frees the socket at once instead of letting node-fetch drain
+    // the rest in the background). Plain listeners, cleared in `finally`: AbortSignal.timeout and
+    // AbortSignal.any would keep per-request objects alive past the request (see scheduler/budgets.ts).
+    const request = new AbortController();
+    const timeout = { aborted: false };
+    const timer = setTimeout(() => {
+      timeout.aborted = true;
+      request.abort();
+    }, this.config.timeout_ms);
+    const onAbort = () => request.abort();
+    if (signal?.aborted) request.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     const started = process.hrtime.bigint();
     let code = 'error';
     try {
@@ -92,7 +110,7 @@ export class UpstreamClient {
           agent: (u: URL) => (u.protocol === 'https:' ? this.httpsAgent : this.httpAgent),
           size: this.config.max_response_bytes,
           // node-fetch v2 types predate the global AbortSignal; the runtime check is by shape.
-          signal: combined as unknown as import('node-fetch').RequestInit['signal'],
+          signal: request.signal as unknown as import('node-fetch').RequestInit['signal'],
         });
       } catch (err) {
         throw this.transportError(err, where, timeout.aborted);
@@ -102,7 +120,9 @@ export class UpstreamClient {
       try {
         text = await res.text();
       } catch (err) {
-        throw this.transportError(err, where, timeout.aborted);
+        const error = this.transportError(err, where, timeout.aborted);
+        request.abort();
+        throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
       try {
@@ -115,6 +135,8 @@ export class UpstreamClient {
         );
       }
     } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       this.observe(code, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
@@ -174,15 +196,21 @@ export class UpstreamClient {
 
   /** A short single-line excerpt with control characters and secrets removed. */
   private excerpt(text: string): string {
+    // Redact before cutting: a secret cut in half by the excerpt would no longer match.
     // eslint-disable-next-line no-control-regex
-    const flat = text.replace(/<[^>]*>/g, ' ').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const flat = this.redact(text.slice(0, 64 * 1024)).replace(/<[^>]*>/g, ' ').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
     const cut = flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
-    return this.redact(cut) || '(empty body)';
+    return cut || '(empty body)';
   }
 
+  /** Replaces every secret, as is and as it reads inside a JSON string (an echoed header), with ***. */
   private redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
+    for (const s of this.secrets) {
+      out = out.split(s).join('***');
+      const escaped = JSON.stringify(s).slice(1, -1);
+      if (escaped !== s) out = out.split(escaped).join('***');
+    }
     return out;
   }
 }

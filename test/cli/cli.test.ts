@@ -1,5 +1,6 @@
 /** The bkpaas-exporter command as users run it: flags, exit codes, --check-config, --once, --demo, signals, shards. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator';
@@ -65,6 +66,19 @@ describe('bkpaas-exporter command', () => {
     const r = await runExporter(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it('a taken listen port exits 1 with a clear message', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const r = await runExporter(['--demo', '--listen', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
   });
 
   it('--check-config prints a summary without secrets and exits 0', async () => {

@@ -1,0 +1,189 @@
+/** Shared pieces of the hardening suite: promtool, test certificates, listeners that count, raw sockets. */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import selfsigned from 'selfsigned';
+import { findBinary, runPromtool } from '../helpers/prometheus';
+import { MAIN, ROOT, requireBuild } from '../helpers/process';
+
+/**
+ * Runs `promtool check metrics` on exposition text and throws with its output unless the text
+ * parses and our own families lint clean. prom-client's default metrics carry three names
+ * promtool lints (nodejs_active_*_total gauges); those lint lines alone are tolerated.
+ */
+export async function promtoolCheck(text: string): Promise<void> {
+  const strict = await runStdin(text);
+  if (strict.code === 0) return;
+  const tolerated = /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/;
+  const problems = strict.output
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '' && !tolerated.test(l.trim()));
+  if (strict.code === 3 && problems.length === 0) return;
+  throw new Error(`promtool check metrics failed (exit ${strict.code}):\n${strict.output.slice(0, 4000)}`);
+}
+
+/** `promtool check metrics` with `text` on stdin. */
+function runStdin(text: string): Promise<{ code: number | null; output: string }> {
+  const bin = findBinary('promtool');
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: `$ promtool check metrics\n${out}` }));
+    child.stdin.end(text);
+  });
+}
+
+/** Keeps promtool's presence explicit: fails (never skips) when it is missing. */
+export async function requirePromtool(): Promise<void> {
+  const r = await runPromtool(['--version']);
+  if (r.code !== 0) throw new Error(`promtool --version failed:\n${r.output}`);
+}
+
+export interface TestCerts {
+  /** PEM of a self-signed CA-capable certificate for localhost / 127.0.0.1 (selfsigned), and its key. */
+  cert: string;
+  key: string;
+  /** A client certificate signed by `key` (openssl), SAN DNS:prometheus.example.com, and its key. */
+  clientCert: string;
+  clientKey: string;
+}
+
+let certs: TestCerts | undefined;
+
+/** The test PKI (RSA 2048, SHA-256), generated once per test file. */
+export function testCerts(): TestCerts {
+  if (certs) return certs;
+  const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    days: 2,
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  // selfsigned signs its own client certificates with SHA-1, which OpenSSL 3 refuses: sign one with openssl.
+  const dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-pki-'));
+  try {
+    const f = (name: string) => path.join(dir, name);
+    writeFileSync(f('ca.crt'), pems.cert);
+    writeFileSync(f('ca.key'), pems.private);
+    writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:prometheus.example.com\nextendedKeyUsage=clientAuth\n');
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('client.key'), '-subj', '/CN=prometheus', '-out', f('client.csr'));
+    openssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-set_serial', '2', '-days', '2', '-sha256', '-extfile', f('ext.cnf'), '-out', f('client.crt'));
+    certs = { cert: pems.cert, key: pems.private, clientCert: readFileSync(f('client.crt'), 'utf8'), clientKey: readFileSync(f('client.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return certs;
+}
+
+/** A TCP listener that only counts what reaches it (connections and bytes), never answers. */
+export interface CountingListener {
+  connections: number;
+  bytes: number;
+  data: string;
+  close(): Promise<void>;
+}
+
+export async function countingListener(host: string, port: number): Promise<CountingListener> {
+  const sockets = new Set<net.Socket>();
+  const out: CountingListener = {
+    connections: 0,
+    bytes: 0,
+    data: '',
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = net.createServer((s) => {
+    out.connections += 1;
+    sockets.add(s);
+    s.on('data', (d) => {
+      out.bytes += d.length;
+      out.data += d.toString('latin1');
+    });
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return out;
+}
+
+/** Sends `text` on a raw TCP connection and resolves with everything received until the server closes it. */
+export function rawExchange(port: number, text: string, timeoutMs = 5_000): Promise<{ response: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let response = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within ${timeoutMs} ms; got: ${response.slice(0, 200)}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(text));
+    socket.on('data', (d) => (response += d.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ response, closedAfterMs: Date.now() - started });
+    });
+  });
+}
+
+/** GET over node:http with full control of the raw path (fetch would normalise it). */
+export function rawGet(port: number, rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: 'GET', headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Fails unless dist/ is built and no newer than src/ (the child-process tests run dist/main.js):
+ * run `npm run build` first (npm test does).
+ */
+export function requireFreshBuild(): void {
+  requireBuild();
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const src = newest(path.join(ROOT, 'src'));
+  const built = statSync(MAIN).mtimeMs;
+  const dist = newest(path.join(ROOT, 'dist'));
+  if (Math.max(built, dist) + 1 < src) throw new Error(`dist/ is older than src/: run "npm run build" first (npm test does)`);
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

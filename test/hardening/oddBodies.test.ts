@@ -1,0 +1,91 @@
+/**
+ * 200 answers that are odd inside: `null` where lists belong (parses as empty), versions that
+ * are not numbers (the version series goes, the rest stays), names built to break the text
+ * format (quotes, backslashes, newlines, a fake sample line, NUL, RTL override, 10 KB). The
+ * exposition must stay valid for promtool, every label value must come back unchanged, and
+ * nothing smuggled in a name may become a series of its own.
+ */
+import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
+import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { HOSTILE_STRINGS } from '../../src/simulator';
+import type { Scenario, SimTarget } from '../../src/simulator/types';
+import { promtoolCheck, requirePromtool } from './helpers';
+
+const target = (app: string, scenario: Scenario): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario });
+const l = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
+
+describe('odd 200 bodies', () => {
+  let h: Harness;
+  let text: string;
+  let m: ParsedExposition;
+
+  beforeAll(async () => {
+    await requirePromtool();
+    const sims = [target('nulls', 'null_lists'), target('versions', 'bad_versions'), target('hostile', 'hostile_names'), target('plain', 'healthy')];
+    h = await startHarness({
+      simTargets: sims,
+      targets: sims.map((t) => specOf(t, { labels: { team: 'a"b\\c' } })),
+      config: { instance_metrics: true },
+    });
+    const res = await h.get('/metrics');
+    expect(res.status).toBe(200);
+    text = res.body;
+    m = parseExposition(text);
+  });
+  afterAll(() => h.stop());
+
+  it('null where lists belong parses as empty: up 1, no process series', () => {
+    expect(value(m, 'bkpaas_target_up', l('nulls'))).toBe(1);
+    expect(find(m, 'bkpaas_target_fetch_errors_total', l('nulls'))).toHaveLength(0);
+    expect(m.samples.filter((s) => s.name.startsWith('bkpaas_process_') && s.labels.app_code === 'nulls')).toHaveLength(0);
+  });
+
+  it('versions that are not numbers: up 1, counts kept, no version or stale series', () => {
+    expect(value(m, 'bkpaas_target_up', l('versions'))).toBe(1);
+    for (const type of ['web', 'worker', 'beat']) {
+      const pl = { ...l('versions'), process_type: type };
+      expect(value(m, 'bkpaas_process_replicas', pl)).toBe(2);
+      expect(value(m, 'bkpaas_process_settled', pl)).toBe(1);
+      expect(find(m, 'bkpaas_process_version', pl)).toHaveLength(0);
+      expect(find(m, 'bkpaas_process_stale_instances', pl)).toHaveLength(0);
+    }
+    // An unreadable instance version is an empty label, never "NaN" or the raw text.
+    const versions = find(m, 'bkpaas_instance_info', l('versions')).map((s) => s.labels.version);
+    expect(versions).toHaveLength(5);
+    for (const v of versions) expect(v).toBe('');
+  });
+
+  it('hostile names: up 1, every label value round-trips exactly', () => {
+    expect(value(m, 'bkpaas_target_up', l('hostile'))).toBe(1);
+    const sorted = [...HOSTILE_STRINGS].sort();
+    const types = find(m, 'bkpaas_process_replicas', l('hostile')).map((s) => s.labels.process_type);
+    expect(types.sort()).toEqual(sorted);
+    const infos = find(m, 'bkpaas_process_info', l('hostile'));
+    expect(infos.map((s) => s.labels.name).sort()).toEqual(sorted);
+    expect(infos.map((s) => s.labels.cluster_link).sort()).toEqual(sorted);
+    const inst = find(m, 'bkpaas_instance_info', l('hostile'));
+    expect(inst.map((s) => s.labels.instance_name).sort()).toEqual(sorted);
+    expect(inst.map((s) => s.labels.state).sort()).toEqual(sorted);
+    expect(inst.map((s) => s.labels.image).sort()).toEqual(sorted);
+    const states = find(m, 'bkpaas_process_instances', l('hostile')).map((s) => s.labels.state);
+    expect(states.sort()).toEqual(sorted);
+    // The configured label with a quote and a backslash comes back too.
+    expect(find(m, 'bkpaas_target_up', { team: 'a"b\\c' })).toHaveLength(4);
+  });
+
+  it('nothing smuggled inside a name becomes a series or a comment line', () => {
+    expect(find(m, 'bkpaas_target_up', { app_code: 'x' })).toHaveLength(0);
+    expect(text).not.toMatch(/^# HELP bkpaas_target_up injected/m);
+    // Every line is a comment or starts with a metric name: no line begins inside a label value.
+    for (const line of text.split('\n')) if (line !== '') expect(line).toMatch(/^(# (HELP|TYPE) )?[a-zA-Z_:][a-zA-Z0-9_:]*/);
+  });
+
+  it('promtool accepts /metrics and /probe of every odd target', async () => {
+    await promtoolCheck(text);
+    for (const app of ['nulls', 'versions', 'hostile']) {
+      const res = await h.get(`/probe?app_code=${app}&module_name=default&environment=prod`);
+      expect(res.status).toBe(200);
+      await promtoolCheck(res.body);
+    }
+  });
+});
