@@ -16,6 +16,11 @@ export type ReferenceTarget = Omit<TargetView, 'labels'> & {
 
 /** Renders the targets with prom-client on a fresh registry. */
 export async function renderWithPromClient(targets: readonly ReferenceTarget[]): Promise<string> {
+  return buildPromClientRegistry(targets).metrics();
+}
+
+/** A fresh registry with a metric per family and every target's series set, one by one. */
+export function buildPromClientRegistry(targets: readonly ReferenceTarget[]): Registry {
   const registry = new Registry();
   const extra = new Set<string>();
   for (const t of targets) for (const k of Object.keys(t.labels)) extra.add(k);
@@ -75,5 +80,5 @@ export async function renderWithPromClient(targets: readonly ReferenceTarget[]):
       if (n) (gauges.get(TARGET.fetchErrors.name) as Counter).inc({ ...t.labels, reason }, n);
     }
   }
-  return registry.metrics();
+  return registry;
 }

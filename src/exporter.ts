@@ -6,6 +6,7 @@ import type { DiscoveryConfig, ExporterConfig, TargetSpec, UpstreamConfig } from
 import { DiscoveryManager } from './discovery/manager';
 import type { Logger } from './log';
 import { LogThrottle } from './logThrottle';
+import { ScrapeBody } from './metrics/scrapeBody';
 import { SelfMetrics } from './metrics/selfMetrics';
 import { TargetPool, type PoolSettings } from './scheduler/targetPool';
 import { inShard, type Shard } from './scheduler/shard';
@@ -62,8 +63,11 @@ export class Exporter {
         }
       },
       onRecovery: (record) => {
-        this.throttle.forget(record.key);
-        this.logger.info({ target: record.key }, 'target recovered');
+        // Recoveries share the failures' budget, so a flapping upstream cannot flood the log
+        // either; either way the target's next failure is logged at once.
+        const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
+        if (this.throttle.allow(record.key, 'recovered', Date.now(), flushed)) this.logger.info({ target: record.key }, 'target recovered');
+        else this.throttle.forget(record.key);
       },
     });
     this.discovery = this.newDiscovery(config);
@@ -146,12 +150,12 @@ export class Exporter {
     return { ok: true, targets: this.pool.size };
   }
 
-  /** Full /metrics text: own metrics, then every target's cached series, refreshing what is due first. */
-  async metrics(deadline: number): Promise<string> {
+  /** Full /metrics body: own metrics, then every target's cached series, refreshing what is due first. */
+  async metrics(deadline: number): Promise<ScrapeBody> {
     await this.pool.refresh(deadline);
     if (this.discovery) this.self.discoveryUndeployed.set(this.pool.countUndeployed());
     const own = await this.self.text();
-    return own + this.pool.render();
+    return new ScrapeBody(own, this.pool.rendered());
   }
 
   /** /probe text for one target, or undefined when the target is not served here. */

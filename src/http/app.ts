@@ -45,7 +45,14 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
   app.get('/metrics', scrapeSlot, async (req, res) => {
     const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const body = await exporter.metrics(deadline);
-    res.status(200).type(CONTENT_TYPE).send(body);
+    // The targets' part is written from buffers shared by all scrapes, never copied per scrape.
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    const parts = gzip ? await body.gzip() : body.plain();
+    res.status(200).type(CONTENT_TYPE).vary('Accept-Encoding');
+    if (gzip) res.set('Content-Encoding', 'gzip');
+    res.set('Content-Length', String(parts.reduce((n, p) => n + p.length, 0)));
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+    res.end(parts[parts.length - 1]);
   });
 
   app.get('/probe', scrapeSlot, async (req, res) => {

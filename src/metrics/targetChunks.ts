@@ -1,10 +1,12 @@
 /**
- * Renders one target's series to text once per refresh, as one chunk per family (indexed like
- * TARGET_FAMILIES), so a scrape only concatenates chunks (the kube-state-metrics approach).
+ * Renders one target's series once per refresh, as UTF-8 bytes with one chunk per family (indexed
+ * like TARGET_FAMILIES), so a render only copies chunks (the kube-state-metrics approach). The
+ * bytes live outside the JavaScript heap: thousands of targets' text does not make every garbage
+ * collection cycle larger.
  */
 import type { ProcessRow } from '../model/aggregate';
 import { FETCH_ERROR_REASONS, type FetchErrorReason } from '../upstream/errors';
-import { escapeLabelValue, sampleLine } from './exposition';
+import { escapeLabelValue, formatValue } from './exposition';
 import { FAMILY_INDEX, INSTANCE, PROCESS, TARGET, TARGET_FAMILIES } from './families';
 
 /** What is known about a target after its last completed fetch. */
@@ -21,12 +23,30 @@ export interface TargetView {
   instanceMetrics: boolean;
 }
 
-/** Returns the target's series text per family; "" where it has none. */
-export function renderTargetChunks(view: TargetView): string[] {
-  const chunks: string[] = new Array<string>(TARGET_FAMILIES.length).fill('');
+/**
+ * One target's rendered series: for each family (TARGET_FAMILIES order) its sample lines are
+ * bytes[ranges[2f], ranges[2f + 1]), empty where it has none. Freshly rendered, the chunks are
+ * back to back in a buffer of their own; once a render has copied them into the exposition they
+ * are views of it (see renderTargetsPlaced), so the text is held once, not twice.
+ */
+export interface TargetChunks {
+  readonly bytes: Buffer;
+  readonly ranges: readonly number[];
+}
+
+/** A target without any series (one not deployed). */
+export const NO_SERIES: TargetChunks = { bytes: Buffer.alloc(0), ranges: new Array<number>(2 * TARGET_FAMILIES.length).fill(0) };
+
+/** The sample lines of family `f` (an index into TARGET_FAMILIES) of a target; "" when it has none. */
+export function familyText(chunks: TargetChunks, f: number): string {
+  return chunks.bytes.toString('utf8', chunks.ranges[2 * f], chunks.ranges[2 * f + 1]);
+}
+
+/** Renders the target's series, one chunk per family (empty where it has none). */
+export function renderTargetChunks(view: TargetView): TargetChunks {
+  const parts: string[][] = TARGET_FAMILIES.map(() => []);
   const add = (familyName: string, labels: string, value: number) => {
-    const i = FAMILY_INDEX.get(familyName)!;
-    chunks[i] += sampleLine(familyName, labels, value);
+    parts[FAMILY_INDEX.get(familyName)!].push(familyName, '{', labels, '} ', formatValue(value), '\n');
   };
 
   for (const row of view.rows ?? []) {
@@ -77,5 +97,13 @@ export function renderTargetChunks(view: TargetView): string[] {
     const n = view.errorCounts.get(reason);
     if (n) add(TARGET.fetchErrors.name, `${view.labels},reason="${reason}"`, n);
   }
-  return chunks;
+  const texts = parts.map((p) => p.join(''));
+  const ranges: number[] = [];
+  let size = 0;
+  for (const t of texts) ranges.push(size, (size += Buffer.byteLength(t)));
+  // Its own allocation, not a slice of Buffer's shared pool: a pool slab would stay alive as long
+  // as any target rendered into it.
+  const bytes = Buffer.allocUnsafeSlow(size);
+  texts.forEach((t, f) => bytes.write(t, ranges[2 * f]));
+  return { bytes, ranges };
 }

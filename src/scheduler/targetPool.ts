@@ -6,8 +6,10 @@
 import type { TargetSpec } from '../config/types';
 import { aggregate } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
-import { renderTargets } from '../metrics/render';
+import { renderTargets, renderTargetsPlaced } from '../metrics/render';
+import { RenderedTargets } from '../metrics/scrapeBody';
 import { UpstreamError } from '../upstream/errors';
+import { Budgets, type Budget } from './budgets';
 import { Limiter } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
 import { TargetRecord, targetKey } from './targetRecord';
@@ -37,10 +39,10 @@ export class TargetPool {
   private ordered: TargetRecord[] = [];
   private readonly limiter: Limiter;
   private settings: PoolSettings;
-  private readonly closing = new AbortController();
+  private readonly budgets = new Budgets();
   /** Bumped whenever any target's rendered text changes. */
   private generation = 0;
-  private cache?: { generation: number; text: string };
+  private cache?: { generation: number; rendered: RenderedTargets };
 
   constructor(
     private readonly fetcher: Fetcher,
@@ -118,11 +120,23 @@ export class TargetPool {
   /** Exposition text of the given targets (all by default), from their last completed fetch. */
   render(targets?: readonly TargetRecord[]): string {
     if (targets) return renderTargets(targets.filter((r) => r.chunks).map((r) => r.chunks!));
+    return this.rendered().text();
+  }
+
+  /**
+   * Every target's series from their last completed fetch, rendered once per change of any
+   * target and shared by all scrapes until the next (a warm scrape only writes these bytes).
+   */
+  rendered(): RenderedTargets {
     if (this.cache?.generation !== this.generation) {
-      const chunks = this.ordered.filter((r) => r.chunks).map((r) => r.chunks!);
-      this.cache = { generation: this.generation, text: renderTargets(chunks) };
+      const records = this.ordered.filter((r) => r.chunks);
+      const { bytes, placed } = renderTargetsPlaced(records.map((r) => r.chunks!));
+      // From now on each target's text is a view of the render: its own buffer (and the previous
+      // render) can go, so the text is held once, not twice. The render is never written again.
+      records.forEach((r, i) => (r.chunks = placed[i]));
+      this.cache = { generation: this.generation, rendered: new RenderedTargets(bytes) };
     }
-    return this.cache.text;
+    return this.cache.rendered;
   }
 
   /** Runs `task` under the shared upstream concurrency limit (discovery's requests use it too). */
@@ -144,7 +158,7 @@ export class TargetPool {
 
   /** Aborts every refresh in flight. */
   close(): void {
-    this.closing.abort(new Error('exporter shutting down'));
+    this.budgets.close(new Error('exporter shutting down'));
   }
 
   private start(record: TargetRecord): void {
@@ -183,24 +197,28 @@ export class TargetPool {
 
   private async fetchWithRetries(record: TargetRecord, attempt: { startedAt: number }): Promise<ProcessSnapshot> {
     const retries = this.settings.retries ?? 2;
-    let budget: AbortSignal | undefined;
-    for (let n = 0; ; n++) {
-      try {
-        return await this.limiter.run(() => {
-          if (!budget) {
-            attempt.startedAt = Date.now();
-            budget = AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.closing.signal]);
-          }
-          return this.fetcher(record.spec, budget);
-        });
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.aborted) throw err;
+    let budget: Budget | undefined;
+    try {
+      for (let n = 0; ; n++) {
         try {
-          await sleep(backoffMs(n), budget);
-        } catch {
-          throw err; // the budget ran out while waiting: report the failure we had
+          return await this.limiter.run(() => {
+            if (!budget) {
+              attempt.startedAt = Date.now();
+              budget = this.budgets.start(this.settings.timeoutMs);
+            }
+            return this.fetcher(record.spec, budget.signal);
+          });
+        } catch (err) {
+          if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.signal.aborted) throw err;
+          try {
+            await sleep(backoffMs(n), budget.signal);
+          } catch {
+            throw err; // the budget ran out while waiting: report the failure we had
+          }
         }
       }
+    } finally {
+      budget?.release();
     }
   }
 }

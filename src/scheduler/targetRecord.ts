@@ -1,7 +1,7 @@
 /** One target's cached state: its last completed result, rendered, and its in-flight refresh. */
 import type { TargetSpec } from '../config/types';
 import { formatLabelPairs } from '../metrics/exposition';
-import { renderTargetChunks } from '../metrics/targetChunks';
+import { NO_SERIES, renderTargetChunks, type TargetChunks } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 
@@ -26,8 +26,7 @@ export class TargetRecord {
   readonly key: string;
   readonly labels: string;
   /** Rendered series per family; undefined until the first fetch completes. */
-  chunks?: string[];
-  rows?: ProcessRow[];
+  chunks?: TargetChunks;
   lastError?: UpstreamError;
   lastStartedAt?: number;
   lastFinishedAt?: number;
@@ -65,33 +64,31 @@ export class TargetRecord {
   /** Records a successful fetch and re-renders. */
   succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
     this.undeployed = false;
-    this.rows = rows;
     this.lastError = undefined;
     this.lastSuccessAt = finishedAt;
-    this.finish(startedAt, finishedAt);
+    // The rows are rendered, not kept: at thousands of targets they would double the live heap.
+    this.finish(startedAt, finishedAt, rows);
   }
 
   /** Records that the target is not deployed: no series at all until it is. */
   notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): void {
     this.undeployed = true;
-    this.rows = undefined;
     this.lastError = error;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
-    this.chunks = [];
+    this.chunks = NO_SERIES;
   }
 
   /** Records a failed fetch (the process series go) and re-renders. */
   failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
     this.undeployed = false;
-    this.rows = undefined;
     this.lastError = error;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);
     this.finish(startedAt, finishedAt);
   }
 
-  private finish(startedAt: number, finishedAt: number): void {
+  private finish(startedAt: number, finishedAt: number, rows?: ProcessRow[]): void {
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
@@ -101,7 +98,7 @@ export class TargetRecord {
       durationSeconds: this.durationSeconds,
       lastSuccessSeconds: this.lastSuccessAt === undefined ? undefined : this.lastSuccessAt / 1000,
       errorCounts: this.errorCounts,
-      rows: this.rows,
+      rows,
       instanceMetrics: this.instanceMetrics,
     });
   }

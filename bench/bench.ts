@@ -1,0 +1,669 @@
+/**
+ * `npm run bench`: the scale benchmark. Drives the built-in simulator and the real exporter, each
+ * a separate process (dist/simulator/cli.js, dist/main.js with a config file in a temporary
+ * directory) over loopback, for N targets of 3 process types × 5 instances each, and prints each
+ * figure next to what it is compared with (table on stdout, progress on stderr, JSON under
+ * bench/results/). See docs/performance.md for what each figure means and a run's results.
+ *
+ *   node dist-bench/bench/bench.js [--targets 100,1000,5000] [--latency 50] [--concurrency 32]
+ *     [--scrapes 20] [--ttl SECONDS] [--shards M] [--out DIR]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { generateFleet } from '../src/simulator/fleet';
+import type { SimTarget } from '../src/simulator/types';
+import { getJson, scrape, scrapeAgent, startProber, warmUpstream, type ScrapeResult } from './scale/client';
+import { processListPath } from '../src/upstream/client';
+import { checkShardUnion, countSeries, gaugeValue, splitPerTargetFamily, targetsIn, timeJoin, type ShardUnion } from './scale/exposition';
+import { REPO_ROOT, startExporterProcess, startSimulatorProcess, type ExporterProcess, type SimulatorInfo } from './scale/processes';
+import { compareRenderers, type RendererComparison } from './scale/renderers';
+import { fmtBytes, fmtMs, fmtRatio, groupDigits, median, quantile } from './scale/stats';
+import { renderTable } from './scale/table';
+
+const PROCESS_TYPES = 3;
+/** Cold scrapes (each of a fresh process) and refresh scrapes per target count; the median is reported. */
+const COLD_RUNS = 3;
+const INSTANCES_PER_TYPE = 5;
+/** Goals of issue 5. */
+const GOALS = {
+  coldRatio: 1.2,
+  warmRatio: 2,
+  warmMs: 250,
+  healthzMs: 50,
+  /** "300 MB", read strictly: 300 × 10⁶ bytes. */
+  peakRssBytes: 300e6,
+  peakRssTargets: 5000,
+  warmTargets: 5000,
+};
+
+export interface BenchOptions {
+  targets: number[];
+  latencyMs: number;
+  concurrency: number;
+  scrapes: number;
+  ttlSeconds?: number;
+  shards: number;
+  outDir: string;
+  /** Flags for the exporter's node process (none by default: node's own heap sizing). */
+  nodeFlags: string[];
+}
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --targets LIST     target counts to run, comma-separated (default 100,1000,5000)
+  --latency MS       simulator answer latency (default 50)
+  --concurrency N    the exporter's upstream.concurrency; the cold floor uses it too (default 32)
+  --scrapes N        warm scrapes per scraper, at least 20 (default 20)
+  --ttl SECONDS      cache.ttl of the upstream-load phase (default max(5, 2 × cold floor))
+  --shards M         also run M exporter processes (--shard i --total-shards M) per target count
+  --out DIR          where the JSON results go (default bench/results)
+  --exporter-node-flags "FLAGS"
+                     flags for the exporter's node, e.g. "--max-old-space-size=192" (default none)
+`;
+
+/** Parses the command line; throws an Error naming the bad flag. */
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  const o: BenchOptions = { targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, outDir: path.join(REPO_ROOT, 'bench', 'results'), nodeFlags: [] };
+  const int = (flag: string, v: string | undefined, min: number) => {
+    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new Error(`${flag} needs a whole number ≥ ${min}, got ${v ?? 'nothing'}`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--targets':
+        o.targets = (value() ?? '').split(',').map((v) => int('--targets', v.trim().replace(/[_ ]/g, ''), 1));
+        break;
+      case '--latency':
+        o.latencyMs = int(flag, value(), 0);
+        break;
+      case '--concurrency':
+        o.concurrency = int(flag, value(), 1);
+        break;
+      case '--scrapes':
+        o.scrapes = int(flag, value(), 20);
+        break;
+      case '--ttl':
+        o.ttlSeconds = int(flag, value(), 1);
+        break;
+      case '--shards':
+        o.shards = int(flag, value(), 2);
+        break;
+      case '--out':
+        o.outDir = path.resolve(value() ?? '');
+        break;
+      case '--exporter-node-flags':
+        o.nodeFlags = (value() ?? '').split(/\s+/).filter(Boolean);
+        break;
+      case '-h':
+      case '--help':
+        return 'help';
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  return o;
+}
+
+const started = performance.now();
+/** The exporter's node flags of this run (set once from the options). */
+let nodeFlagsInUse: readonly string[] = [];
+function progress(msg: string): void {
+  process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const keyOf = (t: SimTarget) => `${t.app_code}/${t.module_name}/${t.environment}`;
+
+interface SimStats {
+  processes_requests: number;
+  per_target: Record<string, number>;
+}
+
+/** Requests per target between two stats snapshots. */
+function delta(before: SimStats, after: SimStats, keys: readonly string[]): number[] {
+  return keys.map((k) => (after.per_target[k] ?? 0) - (before.per_target[k] ?? 0));
+}
+
+/** Polls the simulator until no request arrived for `quietMs` (an in-flight refresh has finished). */
+async function quiesce(statsUrl: string, quietMs = 1500, maxMs = 120_000): Promise<SimStats> {
+  let last = await getJson<SimStats>(statsUrl);
+  let since = performance.now();
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    await sleep(250);
+    const now = await getJson<SimStats>(statsUrl);
+    if (now.processes_requests !== last.processes_requests) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= quietMs) return now;
+  }
+  return last;
+}
+
+/** The exporter's own gauges read from the start of a /metrics body. */
+interface OwnSample {
+  heapUsed?: number;
+  heapTotal?: number;
+  rss?: number;
+  loopLagMax?: number;
+}
+
+function ownSample(text: string): OwnSample {
+  return {
+    heapUsed: gaugeValue(text, 'nodejs_heap_size_used_bytes'),
+    heapTotal: gaugeValue(text, 'nodejs_heap_size_total_bytes'),
+    rss: gaugeValue(text, 'process_resident_memory_bytes'),
+    loopLagMax: gaugeValue(text, 'nodejs_eventloop_lag_max_seconds'),
+  };
+}
+
+function maxOf(samples: OwnSample[], k: keyof OwnSample): number {
+  return Math.max(...samples.map((s) => s[k] ?? NaN).filter((v) => Number.isFinite(v)));
+}
+
+/** Lines of a body that belong to targets (own metrics vary between scrapes and are left out). */
+function targetLines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '' && !/^(# (HELP|TYPE) )?(process_|nodejs_|bkpaas_exporter_)/.test(l));
+}
+
+interface Distribution {
+  median: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+function dist(samples: readonly number[]): Distribution {
+  return { median: median(samples), p99: quantile(samples, 0.99), max: Math.max(...samples), n: samples.length };
+}
+
+export interface RunResult {
+  targets: number;
+  concurrency: number;
+  latencyMs: number;
+  series: number;
+  bytes: number;
+  /** The first /metrics of a fresh process: the median of COLD_RUNS processes, and each. */
+  cold: { ms: number; samples: number[]; floorMs: number; ratio: number; upstreamRequests: number };
+  /** A scrape with every target due again in a warm process (what each ttl costs in steady state). */
+  refresh: {
+    ms: number;
+    samples: number[];
+    floorMs: number;
+    ratio: number;
+    upstreamRequests: number;
+    /** The exporter's CPU time per target and refresh (fetch, parse, render, the scrape itself). */
+    cpuMsPerTarget: number;
+  };
+  warm: {
+    floorMs: number;
+    floorParts: number;
+    one: Distribution & { ratio: number };
+    eight: Distribution & { ratio: number };
+    /** Undefined when the exporter does not compress. */
+    gzip?: Distribution & { ratio: number; bytes: number; firstMs: number };
+    /** /healthz latencies while 1 scraper scrapes (the goal), and during the 8-scraper and gzip runs. */
+    healthz: Distribution;
+    healthzConcurrent: Distribution;
+    loopLagMaxMs: number;
+  };
+  upstream: { ttlSeconds: number; windowSeconds: number; scrapes: number; perTarget: { min: number; max: number; mean: number }; perTargetPerTtl: number; exact: boolean; peakRss?: number };
+  memory: {
+    /** VmHWM of the exporter after cold, warm and refresh scrapes. */
+    peakRss?: number;
+    /** The larger of that and the upstream-load exporter's (3 ttl of refreshes under 2 scrapers). */
+    peakRssAll?: number;
+    heapUsedMax: number;
+    heapTotalMax: number;
+    rssPerExpositionByte?: number;
+  };
+  renderers: RendererComparison;
+}
+
+/** One target count: cold, warm, /healthz, memory; then the upstream load of 2 scrapers; then the renderers. */
+async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
+  const fleet = generateFleet(n, { processTypes: PROCESS_TYPES, instancesPerType: INSTANCES_PER_TYPE });
+  const keys = fleet.map(keyOf);
+  progress(`N=${n}: starting the simulator (latency ${o.latencyMs} ms) as its own process`);
+  const sim = await startSimulatorProcess(n, o.latencyMs);
+  const statsUrl = `${sim.info.origin}/__sim/stats`;
+  let ex: ExporterProcess | undefined;
+  try {
+    await warm(sim.info, fleet);
+    ex = await startExporter(sim.info, fleet, o.concurrency, 3600, n);
+    const metricsUrl = `${ex.url}/metrics`;
+    const agent = scrapeAgent();
+    const own: OwnSample[] = [];
+
+    progress(`N=${n}: cold scrape (every target fetched, concurrency ${o.concurrency})`);
+    const s0 = await getJson<SimStats>(statsUrl);
+    const cold = await scrape(metricsUrl, { agent, timeoutSeconds: 3600, keepBody: true });
+    const s1 = await getJson<SimStats>(statsUrl);
+    checkComplete('cold scrape', cold, n);
+    const body = cold.body!.toString('utf8');
+    own.push(ownSample(body));
+    const coldFloor = Math.ceil(n / o.concurrency) * o.latencyMs;
+    const coldRequests = s1.processes_requests - s0.processes_requests;
+
+    progress(`N=${n}: warm floor (the body split into ${'per target/family'} strings, joined)`);
+    const parts = splitPerTargetFamily(body);
+    if (parts.join('') !== body) throw new Error('internal: the split body does not join back to the body');
+    const floorMs = timeJoin(parts);
+
+    const prober = startProber(`${ex.url}/healthz`);
+    progress(`N=${n}: warm scrapes, 1 scraper × ${o.scrapes}`);
+    for (let i = 0; i < 2; i++) await scrape(metricsUrl, { agent, timeoutSeconds: 10 });
+    await sleep(300);
+    await prober.take(); // the first probes pay for connecting and compiling
+    const one: number[] = [];
+    // At least `scrapes` scrapes and 3 s of them, so that /healthz is probed a few hundred times.
+    const oneStarted = performance.now();
+    for (let i = 0; i < o.scrapes || performance.now() - oneStarted < 3000; i++) {
+      const r = await scrape(metricsUrl, { agent, timeoutSeconds: 10 });
+      checkWarm(r, cold.bytes);
+      one.push(r.ms);
+      own.push(ownSample(r.head));
+    }
+    const healthzOne = await prober.take();
+    progress(`N=${n}: warm scrapes, 8 concurrent scrapers × ${o.scrapes}`);
+    const eight = (
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const a = scrapeAgent();
+          const times: number[] = [];
+          for (let i = 0; i < o.scrapes; i++) {
+            const r = await scrape(metricsUrl, { agent: a, timeoutSeconds: 10 });
+            checkWarm(r, cold.bytes);
+            times.push(r.ms);
+            own.push(ownSample(r.head));
+          }
+          a.destroy();
+          return times;
+        }),
+      )
+    ).flat();
+    progress(`N=${n}: warm scrapes with Accept-Encoding: gzip, 1 scraper × ${o.scrapes}`);
+    const firstGzip = await scrape(metricsUrl, { agent, timeoutSeconds: 10, gzip: true, keepBody: true });
+    // An exporter without gzip answers plain text (allowed by HTTP): reported as not supported.
+    const gzipped = firstGzip.contentEncoding === 'gzip';
+    if (gzipped && targetLines(gunzipSync(firstGzip.body!).toString('utf8')).join('\n') !== targetLines(body).join('\n')) {
+      throw new Error('the gzip body, decompressed, differs from the plain one');
+    }
+    const gz: number[] = [];
+    let gzBytes = firstGzip.bytes;
+    for (let i = 0; gzipped && i < o.scrapes; i++) {
+      const r = await scrape(metricsUrl, { agent, timeoutSeconds: 10, gzip: true });
+      gz.push(r.ms);
+      gzBytes = r.bytes;
+    }
+    const healthzRest = await prober.stop();
+
+    progress(`N=${n}: ${COLD_RUNS} refresh scrapes (cache.ttl reloaded as 1s: every target due again, the process warm)`);
+    await ex.setTtl(1);
+    const refreshes: number[] = [];
+    const cpuAfterRefresh: number[] = [];
+    let refreshRequests = 0;
+    for (let k = 0; k < COLD_RUNS; k++) {
+      await sleep(1100);
+      const before = await getJson<SimStats>(statsUrl);
+      const refresh = await scrape(metricsUrl, { agent, timeoutSeconds: 3600, keepBody: true });
+      refreshRequests += (await getJson<SimStats>(statsUrl)).processes_requests - before.processes_requests;
+      checkComplete('refresh scrape', refresh, n);
+      refreshes.push(refresh.ms);
+      cpuAfterRefresh.push(gaugeValue(refresh.body!.subarray(0, 64 * 1024).toString('utf8'), 'process_cpu_seconds_total') ?? NaN);
+    }
+    agent.destroy();
+    const mem = ex.memory();
+    await ex.stop();
+    ex = undefined;
+
+    // More cold scrapes, each of a fresh process: one sample of a process's first minutes is noisy.
+    const colds = [cold.ms];
+    for (let k = 1; k < COLD_RUNS; k++) {
+      const fresh = await startExporter(sim.info, fleet, o.concurrency, 3600, n);
+      try {
+        progress(`N=${n}: cold scrape ${k + 1} of ${COLD_RUNS} (a fresh exporter process)`);
+        const before = await getJson<SimStats>(statsUrl);
+        const c = await scrape(`${fresh.url}/metrics`, { agent: scrapeAgent(), timeoutSeconds: 3600, keepBody: true });
+        checkComplete('cold scrape', c, n);
+        if ((await getJson<SimStats>(statsUrl)).processes_requests - before.processes_requests !== n) throw new Error(`cold scrape ${k + 1}: not exactly one request per target`);
+        colds.push(c.ms);
+      } finally {
+        await fresh.stop();
+      }
+    }
+
+    const ttlSeconds = o.ttlSeconds ?? Math.max(5, Math.ceil((2 * coldFloor) / 1000));
+    const upstream = await upstreamLoad(sim.info, statsUrl, fleet, keys, o, ttlSeconds);
+
+    progress(`N=${n}: rendering the same ${n} targets with plain prom-client and with the fast path (in-process)`);
+    const renderers = await compareRenderers(n, { processTypes: PROCESS_TYPES, instancesPerType: INSTANCES_PER_TYPE });
+
+    const heapUsedMax = maxOf(own, 'heapUsed');
+    const heapTotalMax = maxOf(own, 'heapTotal');
+    return {
+      targets: n,
+      concurrency: o.concurrency,
+      latencyMs: o.latencyMs,
+      series: countSeries(body),
+      bytes: cold.bytes,
+      cold: { ms: median(colds), samples: colds, floorMs: coldFloor, ratio: median(colds) / coldFloor, upstreamRequests: coldRequests },
+      refresh: {
+        ms: median(refreshes),
+        samples: refreshes,
+        floorMs: coldFloor,
+        ratio: median(refreshes) / coldFloor,
+        upstreamRequests: refreshRequests / COLD_RUNS,
+        cpuMsPerTarget: ((cpuAfterRefresh[cpuAfterRefresh.length - 1] - cpuAfterRefresh[0]) * 1000) / ((cpuAfterRefresh.length - 1) * n),
+      },
+      warm: {
+        floorMs,
+        floorParts: parts.length,
+        one: { ...dist(one), ratio: median(one) / floorMs },
+        eight: { ...dist(eight), ratio: median(eight) / floorMs },
+        gzip: gzipped ? { ...dist(gz), ratio: median(gz) / floorMs, bytes: gzBytes, firstMs: firstGzip.ms } : undefined,
+        healthz: dist(healthzOne),
+        healthzConcurrent: dist(healthzRest),
+        loopLagMaxMs: maxOf(own.slice(1), 'loopLagMax') * 1000,
+      },
+      upstream,
+      memory: {
+        peakRss: mem.peakRss,
+        peakRssAll: mem.peakRss === undefined ? undefined : Math.max(mem.peakRss, upstream.peakRss ?? 0),
+        heapUsedMax,
+        heapTotalMax,
+        rssPerExpositionByte: mem.peakRss === undefined ? undefined : mem.peakRss / cold.bytes,
+      },
+      renderers,
+    };
+  } finally {
+    await ex?.stop();
+    await sim.child.stop();
+  }
+}
+
+/** Warms the simulator (every body built once) so the cold scrape meets an upstream at its set latency. */
+async function warm(sim: SimulatorInfo, fleet: readonly SimTarget[]): Promise<void> {
+  progress(`N=${fleet.length}: warming the simulator (every target asked once, not counted)`);
+  const authorization = JSON.stringify({ bk_app_code: sim.bk_app_code, bk_app_secret: sim.bk_app_secret, access_token: sim.access_token });
+  await warmUpstream(sim.base_url, authorization, fleet.map(processListPath));
+}
+
+/** Throws unless the scrape answered 200 with all `n` targets up. */
+function checkComplete(what: string, r: ScrapeResult, n: number): void {
+  const served = targetsIn(r.body!.toString('utf8'));
+  const down = [...served].filter(([, v]) => v !== 1).map(([k]) => k);
+  if (r.status !== 200 || served.size !== n || down.length > 0) {
+    throw new Error(`${what}: HTTP ${r.status}, ${served.size} targets served of ${n}, ${down.length} down (${down.slice(0, 3).join(', ')})`);
+  }
+}
+
+function checkWarm(r: ScrapeResult, bytes: number): void {
+  if (r.status !== 200) throw new Error(`warm scrape: HTTP ${r.status}`);
+  // Own metrics vary by a few bytes; the targets' part must be the cached one.
+  if (Math.abs(r.bytes - bytes) > 4096) throw new Error(`warm scrape: ${r.bytes} bytes, the cold one had ${bytes}: not served from cache?`);
+}
+
+async function startExporter(sim: SimulatorInfo, fleet: SimTarget[], concurrency: number, ttlSeconds: number, n: number, shard?: { index: number; total: number }): Promise<ExporterProcess> {
+  progress(`N=${n}: starting the exporter${shard ? ` shard ${shard.index}/${shard.total}` : ''} (ttl ${ttlSeconds}s)`);
+  return startExporterProcess({ sim, targets: fleet, concurrency, ttlSeconds, shard, nodeFlags: nodeFlagsInUse });
+}
+
+/**
+ * Two scrapers, each scraping every second (timeout 1 s, as Prometheus with scrape_interval 1s)
+ * for 3 ttl from the first scrape on a fresh exporter. With one fetch per target per ttl every
+ * target is asked exactly 3 times: at the start, after 1 ttl and after 2 ttl.
+ */
+async function upstreamLoad(sim: SimulatorInfo, statsUrl: string, fleet: SimTarget[], keys: string[], o: BenchOptions, ttlSeconds: number): Promise<RunResult['upstream']> {
+  const n = fleet.length;
+  const ex = await startExporter(sim, fleet, o.concurrency, ttlSeconds, n);
+  try {
+    const before = await getJson<SimStats>(statsUrl);
+    const windowMs = 3 * ttlSeconds * 1000;
+    progress(`N=${n}: upstream load, 2 scrapers every second for 3 ttl (${windowMs / 1000}s)`);
+    const t0 = performance.now();
+    let scrapes = 0;
+    const scraper = async (offsetMs: number) => {
+      const agent = scrapeAgent();
+      await sleep(offsetMs);
+      for (let k = 0; ; k++) {
+        const at = t0 + offsetMs + k * 1000;
+        if (at > t0 + windowMs - 500) break;
+        await sleep(Math.max(0, at - performance.now()));
+        const r = await scrape(`${ex.url}/metrics`, { agent, timeoutSeconds: 1 });
+        if (r.status !== 200) throw new Error(`upstream-load scrape: HTTP ${r.status}`);
+        scrapes++;
+      }
+      agent.destroy();
+    };
+    await Promise.all([scraper(0), scraper(500)]);
+    const after = await quiesce(statsUrl);
+    const counts = delta(before, after, keys);
+    const min = Math.min(...counts);
+    const max = Math.max(...counts);
+    const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
+    return { ttlSeconds, windowSeconds: windowMs / 1000, scrapes, perTarget: { min, max, mean }, perTargetPerTtl: mean / 3, exact: min === 3 && max === 3, peakRss: ex.memory().peakRss };
+  } finally {
+    await ex.stop();
+  }
+}
+
+export interface ShardRun {
+  targets: number;
+  shards: Array<{ index: number; targets: number; upstreamRequests: number; coldMs: number; floorMs: number; ratio: number; warmMedianMs: number; peakRss?: number }>;
+  union: ShardUnion;
+  /** Targets asked more than once during the shards' cold scrapes. */
+  duplicateFetches: number;
+}
+
+/** M exporter processes on one simulator: per-shard load and scrape time, and the union check. */
+async function runShards(n: number, m: number, o: BenchOptions): Promise<ShardRun> {
+  const fleet = generateFleet(n, { processTypes: PROCESS_TYPES, instancesPerType: INSTANCES_PER_TYPE });
+  const keys = fleet.map(keyOf);
+  progress(`N=${n}: sharded mode, ${m} exporter processes`);
+  const sim = await startSimulatorProcess(n, o.latencyMs);
+  const statsUrl = `${sim.info.origin}/__sim/stats`;
+  const exporters: ExporterProcess[] = [];
+  try {
+    await warm(sim.info, fleet);
+    for (let i = 0; i < m; i++) exporters.push(await startExporter(sim.info, fleet, o.concurrency, 3600, n, { index: i, total: m }));
+    const before = await getJson<SimStats>(statsUrl);
+    progress(`N=${n}: cold scrapes of all ${m} shards at once`);
+    const colds = await Promise.all(exporters.map((e) => scrape(`${e.url}/metrics`, { agent: scrapeAgent(), timeoutSeconds: 3600, keepBody: true })));
+    const after = await getJson<SimStats>(statsUrl);
+    const perShard = colds.map((c) => [...targetsIn(c.body!.toString('utf8')).keys()]);
+    const union = checkShardUnion(keys, perShard);
+    const fetched = delta(before, after, keys);
+    const shards: ShardRun['shards'] = [];
+    for (let i = 0; i < m; i++) {
+      progress(`N=${n}: warm scrapes of shard ${i}/${m}`);
+      const agent = scrapeAgent();
+      const warm: number[] = [];
+      for (let k = 0; k < o.scrapes; k++) warm.push((await scrape(`${exporters[i].url}/metrics`, { agent, timeoutSeconds: 10 })).ms);
+      agent.destroy();
+      const mine = new Set(perShard[i]);
+      const floorMs = Math.ceil(mine.size / o.concurrency) * o.latencyMs;
+      shards.push({
+        index: i,
+        targets: mine.size,
+        upstreamRequests: keys.reduce((sum, k, j) => sum + (mine.has(k) ? fetched[j] : 0), 0),
+        coldMs: colds[i].ms,
+        floorMs,
+        ratio: colds[i].ms / floorMs,
+        warmMedianMs: median(warm),
+        peakRss: exporters[i].memory().peakRss,
+      });
+    }
+    return { targets: n, shards, union, duplicateFetches: fetched.filter((c) => c > 1).length };
+  } finally {
+    for (const e of exporters) await e.stop();
+    await sim.child.stop();
+  }
+}
+
+function machine() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // not Linux: os.cpus() it is
+  }
+  return {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpu,
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+const ok = (pass: boolean) => (pass ? '✓' : '✗');
+
+interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+function goals(runs: RunResult[]): Goal[] {
+  const out: Goal[] = [];
+  for (const r of runs) {
+    out.push({ goal: `cold scrape ≤ ${GOALS.coldRatio} × floor (N=${r.targets})`, measured: `${fmtMs(r.cold.ms)} = ${fmtRatio(r.cold.ratio)} of ${fmtMs(r.cold.floorMs)}`, met: r.cold.ratio <= GOALS.coldRatio });
+  }
+  const big = runs.find((r) => r.targets === GOALS.warmTargets) ?? runs[runs.length - 1];
+  if (big) {
+    const w = big.warm.one;
+    out.push({
+      goal: `warm scrape median ≤ ${GOALS.warmRatio} × floor and < ${GOALS.warmMs} ms (N=${big.targets}, 1 scraper)`,
+      measured: `${fmtMs(w.median)} = ${fmtRatio(w.ratio)} of ${fmtMs(big.warm.floorMs)}`,
+      met: w.ratio <= GOALS.warmRatio && w.median < GOALS.warmMs,
+    });
+  }
+  for (const r of runs) {
+    out.push({ goal: `/healthz < ${GOALS.healthzMs} ms during warm scrapes (N=${r.targets})`, measured: `max ${fmtMs(r.warm.healthz.max)} of ${r.warm.healthz.n} probes`, met: r.warm.healthz.max < GOALS.healthzMs });
+  }
+  for (const r of runs) {
+    const u = r.upstream;
+    out.push({ goal: `exactly 1 upstream request per target per ttl, 2 scrapers (N=${r.targets})`, measured: `${u.perTargetPerTtl.toFixed(2)} (each target ${u.perTarget.min}–${u.perTarget.max} in 3 ttl)`, met: u.exact });
+  }
+  const rssRun = runs.find((r) => r.targets === GOALS.peakRssTargets);
+  if (rssRun?.memory.peakRssAll !== undefined) {
+    out.push({
+      goal: `peak RSS < ${fmtBytes(GOALS.peakRssBytes)} (N=${rssRun.targets})`,
+      measured: `${fmtBytes(rssRun.memory.peakRssAll)} (largest VmHWM of the two exporter runs)`,
+      met: rssRun.memory.peakRssAll < GOALS.peakRssBytes,
+    });
+  }
+  return out;
+}
+
+const mb = (b: number | undefined) => (b === undefined ? '—' : fmtBytes(b));
+
+/** The report: the figures per target count, the goals, the renderers and the shards. */
+export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<typeof machine>, o: BenchOptions): string {
+  const cols = ['figure', 'compared with', ...runs.map((r) => `N = ${groupDigits(r.targets)}`)];
+  const row = (figure: string, against: string, cell: (r: RunResult) => string) => [figure, against, ...runs.map(cell)];
+  const timing = (d: Distribution & { ratio: number }, floor: number, which: 'median' | 'p99') => `${fmtMs(d[which])} (${fmtRatio(d[which] / floor)})`;
+  const rows = [
+    row('series / bytes per scrape', '—', (r) => `${groupDigits(r.series)} / ${fmtBytes(r.bytes)}`),
+    row(`cold scrape, median of ${COLD_RUNS} fresh processes`, 'ceil(N / concurrency) × latency', (r) => `${fmtMs(r.cold.ms)} / ${fmtMs(r.cold.floorMs)} = ${fmtRatio(r.cold.ratio)}`),
+    row('cold scrape, each', '—', (r) => r.cold.samples.map((ms) => fmtMs(ms).replace(' ms', '')).join(', ') + ' ms'),
+    row(`refresh scrape (every target due, warm process), median of ${COLD_RUNS}`, 'ceil(N / concurrency) × latency', (r) => `${fmtMs(r.refresh.ms)} / ${fmtMs(r.refresh.floorMs)} = ${fmtRatio(r.refresh.ratio)}`),
+    row('exporter CPU per target and refresh', '—', (r) => fmtMs(r.refresh.cpuMsPerTarget)),
+    row('warm floor: the body as strings, joined', '—', (r) => `${fmtMs(r.warm.floorMs)} (${groupDigits(r.warm.floorParts)} strings)`),
+    row('warm scrape, 1 scraper, median', 'warm floor', (r) => timing(r.warm.one, r.warm.floorMs, 'median')),
+    row('warm scrape, 1 scraper, p99', 'warm floor', (r) => timing(r.warm.one, r.warm.floorMs, 'p99')),
+    row('warm scrape, 8 scrapers, median', 'warm floor', (r) => timing(r.warm.eight, r.warm.floorMs, 'median')),
+    row('warm scrape, 8 scrapers, p99', 'warm floor', (r) => timing(r.warm.eight, r.warm.floorMs, 'p99')),
+    row('warm scrape, gzip, 1 scraper, median', 'warm floor', (r) => (r.warm.gzip ? timing(r.warm.gzip, r.warm.floorMs, 'median') : 'no gzip')),
+    row('gzip: bytes / first scrape (compresses)', 'plain bytes', (r) =>
+      r.warm.gzip ? `${fmtBytes(r.warm.gzip.bytes)} (${fmtRatio(r.bytes / r.warm.gzip.bytes)} smaller) / ${fmtMs(r.warm.gzip.firstMs)}` : 'no gzip',
+    ),
+    row('/healthz during warm scrapes, 1 scraper: p99 / max', '50 ms', (r) => `${fmtMs(r.warm.healthz.p99)} / ${fmtMs(r.warm.healthz.max)} (${fmtRatio(r.warm.healthz.max / GOALS.healthzMs)})`),
+    row('/healthz during 8 scrapers and gzip: p99 / max', '50 ms', (r) => `${fmtMs(r.warm.healthzConcurrent.p99)} / ${fmtMs(r.warm.healthzConcurrent.max)} (${fmtRatio(r.warm.healthzConcurrent.max / GOALS.healthzMs)})`),
+    row("exporter's event-loop lag, max", '50 ms', (r) => fmtMs(r.warm.loopLagMaxMs)),
+    row('upstream requests / target / ttl', 'exactly 1', (r) => `${r.upstream.perTargetPerTtl.toFixed(2)} (ttl ${r.upstream.ttlSeconds}s, ${r.upstream.scrapes} scrapes)`),
+    row('peak RSS (VmHWM): cold + warm + refresh', 'exposition bytes', (r) => `${mb(r.memory.peakRss)} (${fmtRatio(r.memory.rssPerExpositionByte ?? NaN)})`),
+    row('peak RSS: 3 ttl under 2 scrapers', 'exposition bytes', (r) => `${mb(r.upstream.peakRss)} (${fmtRatio((r.upstream.peakRss ?? NaN) / r.bytes)})`),
+    row('heap used / total, max seen', 'exposition bytes', (r) => `${mb(r.memory.heapUsedMax)} / ${mb(r.memory.heapTotalMax)} (${fmtRatio(r.memory.heapUsedMax / r.bytes)})`),
+    row('render: plain prom-client', 'fast path, full render', (r) => `${fmtMs(r.renderers.promClientMs)} vs ${fmtMs(r.renderers.fastFullMs)} = ${fmtRatio(r.renderers.ratio)}`),
+    row('render: prom-client metrics() alone', 'fast path, join only', (r) => `${fmtMs(r.renderers.promClientMetricsOnlyMs)} vs ${fmtMs(r.renderers.fastJoinMs)} = ${fmtRatio(r.renderers.promClientMetricsOnlyMs / r.renderers.fastJoinMs)}`),
+  ];
+  const out = [
+    `bkpaas-process-exporter scale benchmark, ${new Date().toISOString()}`,
+    `machine: ${m.nproc} CPUs (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ${m.platform}; load average at start ${m.loadavg.join(' ')}`,
+    `setup: ${PROCESS_TYPES} process types × ${INSTANCES_PER_TYPE} instances per target; simulator latency ${o.latencyMs} ms; upstream.concurrency ${o.concurrency}; exporter node flags: ${o.nodeFlags.length ? o.nodeFlags.join(' ') : 'none'}; simulator, exporter and this client are separate processes on loopback`,
+    '',
+    renderTable(cols, rows),
+    '',
+    renderTable(
+      ['goal', 'measured', 'met'],
+      goals(runs).map((g) => [g.goal, g.measured, ok(g.met)]),
+    ),
+  ];
+  for (const s of shardRuns) {
+    out.push(
+      '',
+      `sharded: N = ${groupDigits(s.targets)}, ${s.shards.length} exporter processes on one simulator, all scraped at once (they share this machine's ${m.nproc} CPUs; in a cluster each pod has its own)`,
+      renderTable(
+        ['shard', 'targets', 'upstream requests (cold)', 'cold scrape / floor', 'warm scrape median', 'peak RSS'],
+        s.shards.map((sh) => [
+          `${sh.index}/${s.shards.length}`,
+          groupDigits(sh.targets),
+          groupDigits(sh.upstreamRequests),
+          `${fmtMs(sh.coldMs)} / ${fmtMs(sh.floorMs)} = ${fmtRatio(sh.ratio)}`,
+          fmtMs(sh.warmMedianMs),
+          mb(sh.peakRss),
+        ]),
+      ),
+      `union of the shards: ${groupDigits(s.union.covered)} of ${groupDigits(s.union.expected)} targets, ${s.union.duplicated.length} in more than one shard, ${s.union.missing.length} in none; ${s.duplicateFetches} fetched twice — ${s.union.ok && s.duplicateFetches === 0 ? 'every target exactly once ✓' : 'NOT every target exactly once ✗'}`,
+    );
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<number> {
+  let o: BenchOptions | 'help';
+  try {
+    o = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const m = machine();
+  nodeFlagsInUse = o.nodeFlags;
+  progress(`targets ${o.targets.join(', ')}; latency ${o.latencyMs} ms; concurrency ${o.concurrency}; ${o.scrapes} warm scrapes per scraper${o.shards ? `; ${o.shards} shards` : ''}`);
+  const runs: RunResult[] = [];
+  for (const n of o.targets) runs.push(await runOne(n, o));
+  const shardRuns: ShardRun[] = [];
+  if (o.shards >= 2) for (const n of o.targets) shardRuns.push(await runShards(n, o.shards, o));
+  const text = report(runs, shardRuns, m, o);
+  process.stdout.write(`\n${text}\n`);
+  mkdirSync(o.outDir, { recursive: true });
+  const file = path.join(o.outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const loadEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+  writeFileSync(file, JSON.stringify({ machine: { ...m, loadavgAtEnd: loadEnd }, options: o, runs, shards: shardRuns, goals: goals(runs) }, null, 2) + '\n');
+  progress(`results written to ${path.relative(process.cwd(), file)}; load average at end ${loadEnd.join(' ')}`);
+  const unionFailed = shardRuns.some((s) => !s.union.ok || s.duplicateFetches > 0);
+  if (unionFailed) process.stderr.write('error: the shards do not serve every target exactly once\n');
+  return unionFailed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * gzip for /metrics without compressing the large part on every scrape: the targets' text is
+ * compressed once per render (off the event loop), the small, always-fresh own-metrics text per
+ * scrape, and the two are spliced into one standard single-member gzip stream (RFC 1952) — the
+ * technique of zlib's gzjoin: a deflate stream ended by a sync flush can be followed by another
+ * deflate stream, and the CRC-32 of the whole is combined from the parts' CRCs.
+ */
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const gzipAsync = promisify(zlib.gzip);
+
+/** Compression level of the cached part: zlib's default; the text compresses ~20:1 either way. */
+export const GZIP_LEVEL = 6;
+
+/** A compressed tail: raw deflate data ending in a final block, with the CRC-32 and length of its input. */
+export interface DeflatedTail {
+  deflate: Buffer;
+  crc: number;
+  length: number;
+}
+
+/** Compresses `data` on libuv's thread pool into a tail for `gzipJoin`. */
+export async function deflateTail(data: Buffer, level = GZIP_LEVEL): Promise<DeflatedTail> {
+  const member = await gzipAsync(data, { level });
+  // zlib writes a 10-byte header (no name, no extra field: FLG 0) and an 8-byte trailer: CRC-32, ISIZE.
+  if (member[3] !== 0) throw new Error('unexpected gzip header flags from zlib');
+  return { deflate: member.subarray(10, member.length - 8), crc: member.readUInt32LE(member.length - 8), length: data.length };
+}
+
+// The header zlib writes: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
+const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff]);
+
+/**
+ * One gzip stream holding `head` followed by the tail's input, as buffers to write in order
+ * (the tail's bytes are shared, not copied).
+ */
+export function gzipJoin(head: Buffer, tail: DeflatedTail): Buffer[] {
+  const first = zlib.deflateRawSync(head, { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32Combine(crc32(head), tail.crc, tail.length), 0);
+  trailer.writeUInt32LE((head.length + tail.length) % 2 ** 32, 4);
+  return [HEADER, first, tail.deflate, trailer];
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (the gzip one) of `data`. */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function gf2Times(mat: Uint32Array, vec: number): number {
+  let sum = 0;
+  for (let i = 0; vec !== 0; i++, vec >>>= 1) if (vec & 1) sum ^= mat[i];
+  return sum >>> 0;
+}
+
+function gf2Square(square: Uint32Array, mat: Uint32Array): void {
+  for (let n = 0; n < 32; n++) square[n] = gf2Times(mat, mat[n]);
+}
+
+/** CRC-32 of A followed by B, from crc(A), crc(B) and B's length (zlib's crc32_combine). */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  if (lengthB <= 0) return crcA >>> 0;
+  const even = new Uint32Array(32);
+  const odd = new Uint32Array(32);
+  // The operator for one zero bit, then squared to two and four zero bits.
+  odd[0] = 0xedb88320;
+  for (let n = 1, row = 1; n < 32; n++, row <<= 1) odd[n] = row >>> 0;
+  gf2Square(even, odd);
+  gf2Square(odd, even);
+  let crc = crcA >>> 0;
+  let len = lengthB;
+  // Apply len zero bytes to crcA, squaring the operator for each bit of len.
+  for (;;) {
+    gf2Square(even, odd);
+    if (len % 2 === 1) crc = gf2Times(even, crc);
+    len = Math.floor(len / 2);
+    if (len === 0) break;
+    gf2Square(odd, even);
+    if (len % 2 === 1) crc = gf2Times(odd, crc);
+    len = Math.floor(len / 2);
+    if (len === 0) break;
+  }
+  return (crc ^ crcB) >>> 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * The bytes of a /metrics answer: the targets' series rendered once per change (shared by every
+ * scrape until then, in plain and gzip form) and the exporter's own metrics, fresh per scrape.
+ */
+import { deflateTail, gzipJoin, type DeflatedTail } from './gzip';
+
+/** One render of every target's series, shared by the scrapes until a target changes. */
+export class RenderedTargets {
+  private deflating?: Promise<DeflatedTail>;
+
+  constructor(readonly bytes: Buffer) {}
+
+  /** The bytes compressed for gzipJoin; compressed on first use, off the event loop, then kept. */
+  deflated(): Promise<DeflatedTail> {
+    if (!this.deflating) {
+      this.deflating = deflateTail(this.bytes);
+      this.deflating.catch(() => {
+        this.deflating = undefined;
+      });
+    }
+    return this.deflating;
+  }
+
+  text(): string {
+    return this.bytes.toString('utf8');
+  }
+}
+
+/** A /metrics answer: the exporter's own metrics, then every target's series. */
+export class ScrapeBody {
+  constructor(
+    readonly own: string,
+    readonly targets: RenderedTargets,
+  ) {}
+
+  /** The uncompressed body as buffers to write in order (the targets' part is not copied). */
+  plain(): Buffer[] {
+    return [Buffer.from(this.own), this.targets.bytes];
+  }
+
+  /** The body as one gzip stream, as buffers to write in order. */
+  async gzip(): Promise<Buffer[]> {
+    return gzipJoin(Buffer.from(this.own), await this.targets.deflated());
+  }
+
+  /** The whole body as text (for --once and tests; a scrape writes the buffers). */
+  text(): string {
+    return this.own + this.targets.text();
+  }
+}
