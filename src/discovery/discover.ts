@@ -3,6 +3,7 @@
  * modules (bounded concurrency), filtered, times the configured environments.
  */
 import type { DiscoveryConfig, TargetSpec } from '../config/types';
+import { URL_SAFE_NAME } from '../config/schema';
 import { UpstreamError } from '../upstream/errors';
 import { parseAppPage, parseModules } from './parse';
 
@@ -20,6 +21,13 @@ export interface DiscoveryResult {
   apps: number;
   /** Apps whose modules could not be read this time (their last known modules were kept). */
   failures: Array<{ app_code: string; error: UpstreamError }>;
+  /** App codes and module names left out because they cannot be a URL path segment. */
+  unusable: string[];
+}
+
+/** Whether a name the upstream listed can be a path segment of the processes API. */
+function usable(name: string): boolean {
+  return URL_SAFE_NAME.test(name) && name !== '.' && name !== '..';
 }
 
 const PAGE_SIZE = 100;
@@ -55,7 +63,9 @@ export async function listAppCodes(deps: DiscoveryDeps): Promise<string[]> {
  * last known set); a failing modules call costs only that app, whose last known modules stay.
  */
 export async function discover(deps: DiscoveryDeps, config: DiscoveryConfig, previous: ReadonlyMap<string, string[]> = new Map()): Promise<DiscoveryResult> {
+  const unusable: string[] = [];
   const apps = (await listAppCodes(deps))
+    .filter((code) => usable(code) || (unusable.push(code), false))
     .map((code) => ({ code, rule: matchRule(code, config.include_apps, config.exclude_apps) }))
     .filter((a): a is { code: string; rule: string } => a.rule !== undefined);
 
@@ -78,6 +88,10 @@ export async function discover(deps: DiscoveryDeps, config: DiscoveryConfig, pre
   const targets: TargetSpec[] = [];
   for (const { code, rule: appRule } of apps) {
     for (const module_name of modulesByApp.get(code) ?? []) {
+      if (!usable(module_name)) {
+        unusable.push(`${code}/${module_name}`);
+        continue;
+      }
       const moduleRule = matchRule(module_name, config.include_modules, config.exclude_modules);
       if (moduleRule === undefined) continue;
       for (const environment of config.environments) {
@@ -93,5 +107,5 @@ export async function discover(deps: DiscoveryDeps, config: DiscoveryConfig, pre
       }
     }
   }
-  return { targets, modulesByApp, apps: apps.length, failures };
+  return { targets, modulesByApp, apps: apps.length, failures, unusable };
 }

@@ -78,6 +78,12 @@ export class DiscoveryManager {
           `discovery: modules of ${result.failures.length} app(s) could not be read, keeping their last known modules; first: ${first.error.message}`,
         );
       }
+      if (result.unusable.length > 0) {
+        this.logger.warn(
+          { names: result.unusable.slice(0, 10).map((n) => n.slice(0, 100)), count: result.unusable.length },
+          'discovery: left out app codes or module names that cannot be used in an API path',
+        );
+      }
       const changed = JSON.stringify(result.targets) !== JSON.stringify(this.known);
       this.known = result.targets;
       this.modulesByApp = result.modulesByApp;

@@ -16,6 +16,8 @@ const APPS: SimApp[] = [
   { code: 'pay-broken', name: 'Modules API fails', modules: ['default'], modulesFault: 'server_error' },
   { code: 'pay-legacy', name: 'Legacy module excluded', modules: ['default', 'legacy-v1'] },
   { code: 'shop', name: 'Not matched', modules: ['default'] },
+  { code: 'pay-odd', name: 'Unusable module names', modules: ['..', 'a/b', 'ok'] },
+  { code: 'pay-%2F..', name: 'Unusable app code', modules: ['default'] },
   // Fillers so the app list spans several pages (page size 3).
   ...Array.from({ length: 5 }, (_, i) => ({ code: `other-${i}`, name: `Other ${i}`, modules: ['default'] })),
 ];
@@ -71,14 +73,21 @@ describe('discovery', () => {
         'pay-gateway/default/stag',
         'pay-legacy/default/prod',
         'pay-legacy/default/stag',
+        'pay-odd/ok/prod',
+        'pay-odd/ok/stag',
         'static-missing/default/prod',
         'static-only/default/prod',
       ].sort(),
     );
     const status = h.exporter.discoveryManager!.status;
-    expect(status.apps).toBe(4); // pay-gateway, pay-empty, pay-broken, pay-legacy
-    expect(status.targets).toBe(6);
+    expect(status.apps).toBe(5); // pay-gateway, pay-empty, pay-broken, pay-legacy, pay-odd
+    expect(status.targets).toBe(8);
     expect(h.sim.requests.filter((r) => r.path.endsWith('/lists/minimal')).length).toBe(Math.ceil(APPS.length / 3));
+  });
+
+  it('leaves out app codes and module names that cannot be a URL path segment, and says so', () => {
+    expect(served().some((k) => k.includes('%') || k.includes('..') || k.includes('a/b'))).toBe(false);
+    expect(h.logs.some((l) => l.includes('cannot be used in an API path') && l.includes('pay-%2F..') && l.includes('pay-odd/a/b'))).toBe(true);
   });
 
   it('keeps static options and labels for a target that is also discovered', async () => {
@@ -102,8 +111,8 @@ describe('discovery', () => {
     const m = await h.scrape();
     expect(find(m, 'bkpaas_target_up', { app_code: 'pay-gateway', module_name: 'api' })).toHaveLength(0);
     expect(m.samples.some((s) => s.labels.module_name === 'api' && s.labels.app_code === 'pay-gateway')).toBe(false);
-    expect(value(m, 'bkpaas_discovery_undeployed_targets')).toBe(2);
-    expect(value(m, 'bkpaas_discovery_targets')).toBe(6);
+    expect(value(m, 'bkpaas_discovery_undeployed_targets')).toBe(4); // pay-gateway/api and pay-odd/ok, in stag and prod
+    expect(value(m, 'bkpaas_discovery_targets')).toBe(8);
     expect(value(m, 'bkpaas_discovery_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
     // A static target that is missing upstream still reports up 0.
     expect(value(m, 'bkpaas_target_up', { app_code: 'static-missing' })).toBe(0);
@@ -150,7 +159,7 @@ describe('discovery', () => {
       expect(served()).toEqual(before);
       const m = await h.scrape();
       expect(value(m, 'bkpaas_discovery_errors_total', { reason })).toBe(errorsBefore + 1);
-      expect(value(m, 'bkpaas_discovery_targets')).toBe(6);
+      expect(value(m, 'bkpaas_discovery_targets')).toBe(8);
       expect(h.logs.some((l) => l.includes('discovery failed, keeping the last known targets'))).toBe(true);
     } finally {
       h.sim.setAppListFault(undefined);
@@ -164,7 +173,9 @@ describe('discovery', () => {
     const groups = JSON.parse(res.body) as Array<{ targets: string[]; labels: Record<string, string> }>;
     const keys = groups.map((g) => `${g.labels.__param_app_code}/${g.labels.__param_module_name}/${g.labels.__param_environment}`).sort();
     // Undeployed targets are left out: probing them would export nothing.
-    expect(keys).toEqual(served().filter((k) => !k.startsWith('pay-gateway/api/')));
+    const undeployed = h.exporter.targets().filter((r) => r.undeployed).map((r) => r.key);
+    expect(undeployed).toEqual(expect.arrayContaining(['pay-gateway/api/prod', 'pay-odd/ok/prod']));
+    expect(keys).toEqual(served().filter((k) => !undeployed.includes(k)));
     const host = new URL(h.url).host;
     expect(groups.every((g) => g.targets.length === 1 && g.targets[0] === host)).toBe(true);
     expect(groups.find((g) => g.labels.__param_app_code === 'pay-legacy')!.labels.__meta_bkpaas_discovered).toBe('true');
@@ -176,6 +187,6 @@ describe('discovery', () => {
     expect(res.body).toContain('pay-legacy/default/prod');
     expect(res.body).toContain('discovery: app /^pay-/, module *');
     expect(res.body).toMatch(/<tr class="undeployed">.*pay-gateway\/api\/prod/);
-    expect(res.body).toContain('Discovery: 4 apps, 6 targets');
+    expect(res.body).toContain('Discovery: 5 apps, 8 targets');
   });
 });
