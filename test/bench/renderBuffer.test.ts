@@ -12,7 +12,7 @@ import { targetLabels } from '../../src/scheduler/targetRecord';
 import { generateFleet, HOSTILE_STRINGS, startSimulator } from '../../src/simulator';
 import { parseProcessList } from '../../src/upstream/parse';
 import type { FetchErrorReason } from '../../src/upstream/errors';
-import { parseExposition } from '../helpers/exposition';
+import { parseExposition, familiesOf } from '../helpers/exposition';
 import { runPromtool } from '../helpers/prometheus';
 
 const HOSTILE = 'q"uote \\back\\slash\nnew line 蓝鲸 ✓';
@@ -44,24 +44,6 @@ async function fixture(n: number, instanceMetrics: boolean): Promise<Fixture> {
   return out;
 }
 
-/** Family → its HELP/TYPE lines and its sample lines sorted (prom-client orders series its own way). */
-function normalise(text: string): Map<string, { header: string[]; lines: string[] }> {
-  const fams = new Map<string, { header: string[]; lines: string[] }>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    if (line.startsWith('# ')) {
-      current = line.split(' ')[2];
-      if (!fams.has(current)) fams.set(current, { header: [], lines: [] });
-      fams.get(current)!.header.push(line);
-    } else fams.get(current)!.lines.push(line);
-  }
-  for (const [name, f] of fams) {
-    if (f.lines.length === 0) fams.delete(name);
-    f.lines.sort();
-  }
-  return fams;
-}
 
 describe.each([false, true])('fast path buffer vs prom-client, bench fleet of 120 targets, instance_metrics %p', (instanceMetrics) => {
   let fast: string;
@@ -76,8 +58,8 @@ describe.each([false, true])('fast path buffer vs prom-client, bench fleet of 12
   });
 
   it('has the same families, HELP and TYPE, and the same series with the same values', () => {
-    const expected = normalise(reference);
-    const actual = normalise(fast);
+    const expected = familiesOf(reference);
+    const actual = familiesOf(fast);
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [name, fam] of expected) expect({ name, ...actual.get(name) }).toEqual({ name, ...fam });
   });

@@ -92,3 +92,25 @@ export function value(parsed: ParsedExposition, name: string, match: Record<stri
   }
   return found[0].value;
 }
+
+/**
+ * Family → its HELP/TYPE lines and its sample lines, sorted; families without samples left out.
+ * For comparing two renderers that order series differently (prom-client and the fast path).
+ */
+export function familiesOf(text: string): Map<string, { header: string[]; lines: string[] }> {
+  const fams = new Map<string, { header: string[]; lines: string[] }>();
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (line.startsWith('# ')) {
+      current = line.split(' ')[2];
+      if (!fams.has(current)) fams.set(current, { header: [], lines: [] });
+      fams.get(current)!.header.push(line);
+    } else fams.get(current)!.lines.push(line);
+  }
+  for (const [name, f] of fams) {
+    if (f.lines.length === 0) fams.delete(name);
+    f.lines.sort();
+  }
+  return fams;
+}

@@ -5,7 +5,7 @@ import { aggregate } from '../../src/model/aggregate';
 import type { ProcessSnapshot } from '../../src/model/snapshot';
 import { targetLabels } from '../../src/scheduler/targetRecord';
 import type { TargetSpec } from '../../src/config/types';
-import { parseExposition } from '../helpers/exposition';
+import { parseExposition, familiesOf } from '../helpers/exposition';
 
 const HOSTILE = 'q"uote \\back\\slash\nnew line 蓝鲸 ✓ ' + 'x'.repeat(300);
 
@@ -51,24 +51,6 @@ function build(cases: Case[], instanceMetrics: boolean) {
   return { fast: renderTargets(views.map((v) => v.fast)), ref: views.map((v) => v.ref) };
 }
 
-/** Sample lines of each family that has any, sorted; plus HELP/TYPE of those families. */
-function normalise(text: string): Map<string, { header: string[]; lines: string[] }> {
-  const fams = new Map<string, { header: string[]; lines: string[] }>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    if (line.startsWith('# ')) {
-      current = line.split(' ')[2];
-      if (!fams.has(current)) fams.set(current, { header: [], lines: [] });
-      fams.get(current)!.header.push(line);
-    } else fams.get(current)!.lines.push(line);
-  }
-  for (const [name, f] of fams) {
-    if (f.lines.length === 0) fams.delete(name);
-    f.lines.sort();
-  }
-  return fams;
-}
 
 describe('pre-rendered text equals prom-client output for the same data', () => {
   const cases: Case[] = [
@@ -80,8 +62,8 @@ describe('pre-rendered text equals prom-client output for the same data', () => 
 
   it.each([false, true])('with instance_metrics %p', async (instanceMetrics) => {
     const { fast, ref } = build(cases, instanceMetrics);
-    const expected = normalise(await renderWithPromClient(ref));
-    const actual = normalise(fast);
+    const expected = familiesOf(await renderWithPromClient(ref));
+    const actual = familiesOf(fast);
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [name, fam] of expected) {
       expect({ name, ...actual.get(name) }).toEqual({ name, ...fam });
