@@ -16,36 +16,15 @@ import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/log';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
 import { find, parseExposition, value } from '../helpers/exposition';
+import { configFor as harnessConfig, specOf } from '../helpers/harness';
 import { freePort } from '../helpers/process';
 import { promtoolCheck, sleep, testCerts } from './helpers';
 
 const N = 40;
 
 function configFor(baseUrl: string, ttlMs = 60_000, n = N, timeoutMs = 2_000): ExporterConfig {
-  return {
-    server: { listen: { host: '127.0.0.1', port: 0 } },
-    cache: { ttl_ms: ttlMs },
-    targets: Array.from({ length: n }, (_, i) => ({ app_code: `app-${i}`, module_name: 'default', environment: 'prod', labels: {}, source: 'test' })),
-    instance_metrics: false,
-    discovery: {
-      enabled: false,
-      refresh_interval_ms: 300_000,
-      environments: ['prod'],
-      include_apps: [],
-      exclude_apps: [],
-      include_modules: [],
-      exclude_modules: [],
-      labels: {},
-    },
-    upstream: {
-      base_url: baseUrl,
-      auth: { ...DEMO_CREDENTIALS, access_token: DEMO_ACCESS_TOKEN },
-      tenant_id: '',
-      timeout_ms: timeoutMs,
-      concurrency: 8,
-      max_response_bytes: 1024 * 1024,
-    },
-  };
+  const targets = Array.from({ length: n }, (_, i) => specOf({ app_code: `app-${i}`, module_name: 'default', environment: 'prod' }));
+  return harnessConfig({ baseUrl }, targets, { cache: { ttl_ms: ttlMs }, upstream: { timeout_ms: timeoutMs, concurrency: 8, max_response_bytes: 1024 * 1024 } });
 }
 
 interface Running {

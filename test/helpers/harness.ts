@@ -37,7 +37,7 @@ export function specOf(t: Pick<SimTarget, 'app_code' | 'module_name' | 'environm
 /** Config fields a test may override; upstream fields one by one. */
 export type ConfigOverrides = Partial<Omit<ExporterConfig, 'upstream'>> & { upstream?: Partial<ExporterConfig['upstream']> };
 
-export function configFor(sim: Simulator, targets: TargetSpec[], overrides: ConfigOverrides = {}): ExporterConfig {
+export function configFor(sim: Pick<Simulator, 'baseUrl'>, targets: TargetSpec[], overrides: ConfigOverrides = {}): ExporterConfig {
   const { upstream, ...rest } = overrides;
   // The loader supplies every default; the test's targets and overrides replace what it set.
   const { config: base } = parseConfigText(
