@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
-import type { SimTarget } from '../../src/simulator/types';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simTarget as T } from '../helpers/harness';
 
-const T = (app: string): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario: 'healthy' });
 
 function yaml(baseUrl: string, discovery: string): string {
   return `upstream:

@@ -6,12 +6,10 @@
  * nothing smuggled in a name may become a series of its own.
  */
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { specOf, startHarness, type Harness, simTarget as target } from '../helpers/harness';
 import { HOSTILE_STRINGS } from '../../src/simulator';
-import type { Scenario, SimTarget } from '../../src/simulator/types';
 import { promtoolCheck, requirePromtool } from './helpers';
 
-const target = (app: string, scenario: Scenario): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario });
 const l = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 
 describe('odd 200 bodies', () => {

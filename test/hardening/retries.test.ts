@@ -5,17 +5,10 @@
  * target backing off does not hold a concurrency slot meanwhile.
  */
 import { find, value } from '../helpers/exposition';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simTarget as target } from '../helpers/harness';
 import { backoffMs } from '../../src/scheduler/retry';
-import type { Scenario, SimTarget } from '../../src/simulator/types';
+import type { Scenario } from '../../src/simulator/types';
 
-const target = (app: string, scenario: Scenario, extra: Partial<SimTarget> = {}): SimTarget => ({
-  app_code: app,
-  module_name: 'default',
-  environment: 'prod',
-  scenario,
-  ...extra,
-});
 const key = (app: string) => `${app}/default/prod`;
 
 describe('retries', () => {

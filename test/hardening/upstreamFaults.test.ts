@@ -9,17 +9,10 @@
  */
 import { ConfigError, parseConfigText } from '../../src/config';
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
-import type { Scenario, SimTarget } from '../../src/simulator/types';
+import { specOf, startHarness, type Harness, simTarget as target } from '../helpers/harness';
+import type { Scenario } from '../../src/simulator/types';
 import { countingListener, promtoolCheck, sleep, type CountingListener } from './helpers';
 
-const target = (app: string, scenario: Scenario, extra: Partial<SimTarget> = {}): SimTarget => ({
-  app_code: app,
-  module_name: 'default',
-  environment: 'prod',
-  scenario,
-  ...extra,
-});
 const labelsOf = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 
 /** [scenario, reason, upstream requests made for one fetch (retries included)] */

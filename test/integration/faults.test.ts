@@ -3,9 +3,9 @@
  * unaffected, /metrics still 200 within the deadline, one clear log line, no secret anywhere.
  */
 import { find, value, type ParsedExposition } from '../helpers/exposition';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simTarget as target } from '../helpers/harness';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
-import type { Scenario, SimTarget } from '../../src/simulator/types';
+import type { Scenario } from '../../src/simulator/types';
 
 const FAULTS: Array<[Scenario, string]> = [
   ['bad_request', 'client_error'],
@@ -25,7 +25,6 @@ const FAULTS: Array<[Scenario, string]> = [
   ['redirect', 'invalid_response'],
 ];
 
-const target = (app: string, scenario: Scenario): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario });
 const labelsOf = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 
 describe('upstream faults', () => {

@@ -1,9 +1,7 @@
 /** The exporter's endpoints other than /metrics: /probe, /healthz, /readyz, /, 404s, scrape limit. */
 import { find, parseExposition, value } from '../helpers/exposition';
-import { startHarness, type Harness } from '../helpers/harness';
-import type { SimTarget } from '../../src/simulator/types';
+import { startHarness, type Harness, simTarget as t } from '../helpers/harness';
 
-const t = (app: string, scenario: SimTarget['scenario'] = 'healthy'): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario });
 
 describe('HTTP endpoints', () => {
   let h: Harness;

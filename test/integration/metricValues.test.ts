@@ -3,16 +3,8 @@
  * written by hand (exact values) and for each simulator scenario (what the scenario means).
  */
 import { find, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
-import type { SimTarget } from '../../src/simulator/types';
+import { specOf, startHarness, type Harness, simTarget as T } from '../helpers/harness';
 
-const T = (app: string, scenario: SimTarget['scenario'], extra: Partial<SimTarget> = {}): SimTarget => ({
-  app_code: app,
-  module_name: 'default',
-  environment: 'prod',
-  scenario,
-  ...extra,
-});
 
 /** A rollout caught mid-way, as a current server sends it (string versions, string status). */
 const HAND_BODY = {

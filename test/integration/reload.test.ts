@@ -5,10 +5,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
 import { find, value } from '../helpers/exposition';
-import { startHarness, type Harness } from '../helpers/harness';
-import type { SimTarget } from '../../src/simulator/types';
+import { startHarness, type Harness, simTarget as t } from '../helpers/harness';
 
-const t = (app: string): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario: 'healthy' });
 
 function yamlFor(baseUrl: string, apps: string[], extra = ''): string {
   return `upstream:
