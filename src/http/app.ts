@@ -51,8 +51,11 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
     res.status(200).type(CONTENT_TYPE).vary('Accept-Encoding');
     if (gzip) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(parts.reduce((n, p) => n + p.length, 0)));
+    // Corked, the parts (one per family and target group) leave in a few writev calls, not one each.
+    res.cork();
     for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
     res.end(parts[parts.length - 1]);
+    process.nextTick(() => res.uncork());
   });
 
   app.get('/probe', scrapeSlot, async (req, res) => {

@@ -5,10 +5,7 @@
  * technique of zlib's gzjoin: a deflate stream ended by a sync flush can be followed by another
  * deflate stream, and the CRC-32 of the whole is combined from the parts' CRCs.
  */
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-
-const gzipAsync = promisify(zlib.gzip);
 
 /** Compression level of the cached part: zlib's default; the text compresses ~20:1 either way. */
 export const GZIP_LEVEL = 6;
@@ -20,12 +17,28 @@ export interface DeflatedTail {
   length: number;
 }
 
-/** Compresses `data` on libuv's thread pool into a tail for `gzipJoin`. */
-export async function deflateTail(data: Buffer, level = GZIP_LEVEL): Promise<DeflatedTail> {
-  const member = await gzipAsync(data, { level });
+/** Compresses `parts` (one input, in order) on libuv's thread pool into a tail for `gzipJoin`. */
+export async function deflateTail(parts: Buffer | readonly Buffer[], level = GZIP_LEVEL): Promise<DeflatedTail> {
+  const inputs = Buffer.isBuffer(parts) ? [parts] : parts;
+  const member = await gzipParts(inputs, level);
   // zlib writes a 10-byte header (no name, no extra field: FLG 0) and an 8-byte trailer: CRC-32, ISIZE.
   if (member[3] !== 0) throw new Error('unexpected gzip header flags from zlib');
-  return { deflate: member.subarray(10, member.length - 8), crc: member.readUInt32LE(member.length - 8), length: data.length };
+  const length = inputs.reduce((n, p) => n + p.length, 0);
+  return { deflate: member.subarray(10, member.length - 8), crc: member.readUInt32LE(member.length - 8), length };
+}
+
+/** One gzip member of the parts, compressed through a stream: the parts are never joined. */
+function gzipParts(parts: readonly Buffer[], level: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gzip = zlib.createGzip({ level });
+    const out: Buffer[] = [];
+    gzip.on('data', (d: Buffer) => out.push(d));
+    gzip.once('error', reject);
+    gzip.once('end', () => resolve(Buffer.concat(out)));
+    // The parts are in memory already: queueing them all costs references, not copies.
+    for (const p of parts) if (p.length > 0) gzip.write(p);
+    gzip.end();
+  });
 }
 
 // The header zlib writes: magic, deflate, no flags, no mtime, no extra flags, OS unknown.

@@ -1,59 +1,85 @@
-/** Joins per-target chunks into exposition text, one block per family. */
+/**
+ * Joins per-target chunks into exposition text, one block per family. Targets are packed in
+ * groups (one buffer per group, family by family); a scrape writes, for each family, its header
+ * and then that family's slice of every group — so a change re-packs only its group.
+ */
 import { familyHeader } from './exposition';
 import { TARGET_FAMILIES } from './families';
 import type { TargetChunks } from './targetChunks';
 
+const FAMILIES = TARGET_FAMILIES.length;
 const HEADERS = TARGET_FAMILIES.map((f) => Buffer.from(familyHeader(f), 'utf8'));
 
-/** An exposition of targets and, per target, where its chunks are in it. */
-export interface PlacedRender {
+/** A group of targets' series in one buffer: family f is bytes[families[2f], families[2f + 1]). */
+export interface PackedTargets {
   bytes: Buffer;
+  families: readonly number[];
+}
+
+/** A pack and, per target, where its chunks are in it. */
+export interface PlacedTargets extends PackedTargets {
   /** `placed[i]`: targets[i]'s chunks as views of `bytes`. */
   placed: TargetChunks[];
 }
 
 /**
- * Concatenates the given targets' chunks family by family (the text format wants a family's
- * series together under one header) into one buffer. Families without any series are left out.
+ * Copies the given targets' chunks family by family into one buffer. From then on the caller can
+ * hold each target's text as a view of it (`placed`), so the text is kept once, not twice.
  */
-export function renderTargetsPlaced(targets: readonly TargetChunks[]): PlacedRender {
-  const families = TARGET_FAMILIES.length;
-  const present = new Array<boolean>(families).fill(false);
+export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
   let size = 0;
-  for (const t of targets) {
-    for (let f = 0; f < families; f++) {
-      const length = t.ranges[2 * f + 1] - t.ranges[2 * f];
-      if (length > 0) {
-        size += length;
-        present[f] = true;
-      }
-    }
-  }
-  for (let f = 0; f < families; f++) if (present[f]) size += HEADERS[f].length;
-  const bytes = Buffer.allocUnsafe(size);
-  const ranges = targets.map(() => new Array<number>(2 * families).fill(0));
+  for (const t of targets) size += chunkBytes(t);
+  // Its own allocation, not a slice of Buffer's shared pool (which would outlive it).
+  const bytes = Buffer.allocUnsafeSlow(size);
+  const families = new Array<number>(2 * FAMILIES);
+  const ranges = targets.map(() => new Array<number>(2 * FAMILIES).fill(0));
   let at = 0;
-  for (let f = 0; f < families; f++) {
-    if (!present[f]) continue;
-    at += HEADERS[f].copy(bytes, at);
-    targets.forEach((t, i) => {
+  for (let f = 0; f < FAMILIES; f++) {
+    families[2 * f] = at;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
       const from = t.ranges[2 * f];
       const to = t.ranges[2 * f + 1];
-      if (to <= from) return;
+      if (to <= from) continue;
       ranges[i][2 * f] = at;
       at += t.bytes.copy(bytes, at, from, to);
       ranges[i][2 * f + 1] = at;
-    });
+    }
+    families[2 * f + 1] = at;
   }
-  return { bytes, placed: ranges.map((r) => ({ bytes, ranges: r })) };
+  return { bytes, families, placed: ranges.map((r) => ({ bytes, ranges: r })) };
 }
 
-/** The exposition of the given targets as one buffer. */
-export function renderTargetsBuffer(targets: readonly TargetChunks[]): Buffer {
-  return renderTargetsPlaced(targets).bytes;
+function chunkBytes(t: TargetChunks): number {
+  let n = 0;
+  for (let f = 0; f < FAMILIES; f++) n += Math.max(0, t.ranges[2 * f + 1] - t.ranges[2 * f]);
+  return n;
 }
 
-/** The same exposition as text (for /probe and --once; /metrics writes the buffer). */
+/**
+ * The exposition of the given packs, in order, as buffers to write one after the other (views,
+ * nothing copied): each family's header, then its slice of every pack. Families without any
+ * series are left out.
+ */
+export function joinPacked(packs: readonly PackedTargets[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let f = 0; f < FAMILIES; f++) {
+    let headed = false;
+    for (const p of packs) {
+      const from = p.families[2 * f];
+      const to = p.families[2 * f + 1];
+      if (to <= from) continue;
+      if (!headed) {
+        out.push(HEADERS[f]);
+        headed = true;
+      }
+      out.push(p.bytes.subarray(from, to));
+    }
+  }
+  return out;
+}
+
+/** The exposition of the given targets as text (for /probe, --once and tests). */
 export function renderTargets(targets: readonly TargetChunks[]): string {
-  return renderTargetsBuffer(targets).toString('utf8');
+  return Buffer.concat(joinPacked([packChunks(targets)])).toString('utf8');
 }

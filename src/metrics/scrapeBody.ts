@@ -4,16 +4,20 @@
  */
 import { deflateTail, gzipJoin, type DeflatedTail } from './gzip';
 
-/** One render of every target's series, shared by the scrapes until a target changes. */
+/** Every target's series, as buffers in order, shared by the scrapes until a target changes. */
 export class RenderedTargets {
   private deflating?: Promise<DeflatedTail>;
+  /** Bytes in all segments. */
+  readonly length: number;
 
-  constructor(readonly bytes: Buffer) {}
+  constructor(readonly segments: readonly Buffer[]) {
+    this.length = segments.reduce((n, s) => n + s.length, 0);
+  }
 
-  /** The bytes compressed for gzipJoin; compressed on first use, off the event loop, then kept. */
+  /** The segments compressed for gzipJoin; compressed on first use, off the event loop, then kept. */
   deflated(): Promise<DeflatedTail> {
     if (!this.deflating) {
-      this.deflating = deflateTail(this.bytes);
+      this.deflating = deflateTail(this.segments);
       this.deflating.catch(() => {
         this.deflating = undefined;
       });
@@ -22,7 +26,7 @@ export class RenderedTargets {
   }
 
   text(): string {
-    return this.bytes.toString('utf8');
+    return Buffer.concat(this.segments, this.length).toString('utf8');
   }
 }
 
@@ -35,7 +39,7 @@ export class ScrapeBody {
 
   /** The uncompressed body as buffers to write in order (the targets' part is not copied). */
   plain(): Buffer[] {
-    return [Buffer.from(this.own), this.targets.bytes];
+    return [Buffer.from(this.own), ...this.targets.segments];
   }
 
   /** The body as one gzip stream, as buffers to write in order. */

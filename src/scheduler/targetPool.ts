@@ -6,12 +6,13 @@
 import type { TargetSpec } from '../config/types';
 import { aggregate } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
-import { renderTargets, renderTargetsPlaced } from '../metrics/render';
+import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
 import { Limiter } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
+import { TargetGroups } from './targetGroups';
 import { TargetRecord, targetKey } from './targetRecord';
 
 /** Fetches one target's snapshot; throws UpstreamError. */
@@ -43,6 +44,7 @@ export class TargetPool {
   /** Bumped whenever any target's rendered text changes. */
   private generation = 0;
   private cache?: { generation: number; rendered: RenderedTargets };
+  private readonly groups = new TargetGroups();
 
   constructor(
     private readonly fetcher: Fetcher,
@@ -88,6 +90,7 @@ export class TargetPool {
     }
     this.records = next;
     this.ordered = ordered;
+    this.groups.setTargets(ordered);
     this.generation += 1;
   }
 
@@ -124,17 +127,12 @@ export class TargetPool {
   }
 
   /**
-   * Every target's series from their last completed fetch, rendered once per change of any
-   * target and shared by all scrapes until the next (a warm scrape only writes these bytes).
+   * Every target's series from their last completed fetch, gathered once per change of any
+   * target and shared by all scrapes until the next (a warm scrape only writes these buffers).
    */
   rendered(): RenderedTargets {
     if (this.cache?.generation !== this.generation) {
-      const records = this.ordered.filter((r) => r.chunks);
-      const { bytes, placed } = renderTargetsPlaced(records.map((r) => r.chunks!));
-      // From now on each target's text is a view of the render: its own buffer (and the previous
-      // render) can go, so the text is held once, not twice. The render is never written again.
-      records.forEach((r, i) => (r.chunks = placed[i]));
-      this.cache = { generation: this.generation, rendered: new RenderedTargets(bytes) };
+      this.cache = { generation: this.generation, rendered: new RenderedTargets(this.groups.segments()) };
     }
     return this.cache.rendered;
   }
@@ -191,7 +189,10 @@ export class TargetPool {
       .finally(() => {
         record.inflight = undefined;
         // Only a record still served changes the cached exposition.
-        if (this.records.get(record.key) === record) this.generation += 1;
+        if (this.records.get(record.key) === record) {
+          this.groups.changed(record);
+          this.generation += 1;
+        }
       });
   }
 
