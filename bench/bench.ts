@@ -8,16 +8,18 @@
  *   node dist-bench/bench/bench.js [--targets 100,1000,5000] [--latency 50] [--concurrency 32]
  *     [--scrapes 20] [--ttl SECONDS] [--shards M] [--out DIR]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { generateFleet } from '../src/simulator/fleet';
 import type { SimTarget } from '../src/simulator/types';
 import { getJson, scrape, scrapeAgent, startProber, warmUpstream, type ScrapeResult } from './scale/client';
 import { processListPath } from '../src/upstream/client';
 import { checkShardUnion, countSeries, gaugeValue, splitPerTargetFamily, targetsIn, timeJoin, type ShardUnion } from './scale/exposition';
-import { REPO_ROOT, startExporterProcess, startSimulatorProcess, type ExporterProcess, type SimulatorInfo } from './scale/processes';
+import { imageNodeOptions, REPO_ROOT, startExporterProcess, startSimulatorProcess, type ExporterProcess, type SimulatorInfo } from './scale/processes';
 import { compareRenderers, type RendererComparison } from './scale/renderers';
 import { fmtBytes, fmtMs, fmtRatio, groupDigits, median, quantile } from './scale/stats';
 import { renderTable } from './scale/table';
@@ -46,8 +48,10 @@ export interface BenchOptions {
   ttlSeconds?: number;
   shards: number;
   outDir: string;
-  /** Flags for the exporter's node process (none by default: node's own heap sizing). */
+  /** Flags for the exporter's node process: by default the image's NODE_OPTIONS. */
   nodeFlags: string[];
+  /** Where nodeFlags came from, for the report. */
+  nodeFlagsFrom: 'image' | 'option';
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -60,12 +64,14 @@ const USAGE = `usage: npm run bench -- [options]
   --shards M         also run M exporter processes (--shard i --total-shards M) per target count
   --out DIR          where the JSON results go (default bench/results)
   --exporter-node-flags "FLAGS"
-                     flags for the exporter's node, e.g. "--max-old-space-size=192" (default none)
+                     flags for the exporter's node (default: the image's NODE_OPTIONS, read from
+                     the Dockerfile; "" runs plain node). Peak RSS is also measured with plain
+                     node when flags are set.
 `;
 
 /** Parses the command line; throws an Error naming the bad flag. */
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  const o: BenchOptions = { targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, outDir: path.join(REPO_ROOT, 'bench', 'results'), nodeFlags: [] };
+  const o: BenchOptions = { targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, outDir: path.join(REPO_ROOT, 'bench', 'results'), nodeFlags: imageNodeOptions(), nodeFlagsFrom: 'image' };
   const int = (flag: string, v: string | undefined, min: number) => {
     if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new Error(`${flag} needs a whole number ≥ ${min}, got ${v ?? 'nothing'}`);
     return Number(v);
@@ -97,6 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--exporter-node-flags':
         o.nodeFlags = (value() ?? '').split(/\s+/).filter(Boolean);
+        o.nodeFlagsFrom = 'option';
         break;
       case '-h':
       case '--help':
@@ -108,6 +115,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return o;
 }
 
+const execFileAsync = promisify(execFile);
 const started = performance.now();
 /** The exporter's node flags of this run (set once from the options). */
 let nodeFlagsInUse: readonly string[] = [];
@@ -188,7 +196,15 @@ export interface RunResult {
   series: number;
   bytes: number;
   /** The first /metrics of a fresh process: the median of COLD_RUNS processes, and each. */
-  cold: { ms: number; samples: number[]; floorMs: number; ratio: number; upstreamRequests: number };
+  cold: {
+    ms: number;
+    samples: number[];
+    floorMs: number;
+    ratio: number;
+    upstreamRequests: number;
+    /** The same fetches by a bare node:http client in a fresh process (bench/scale/bareClient.ts). */
+    bare: { ms: number; samples: number[]; ratio: number };
+  };
   /** A scrape with every target due again in a warm process (what each ttl costs in steady state). */
   refresh: {
     ms: number;
@@ -217,6 +233,8 @@ export interface RunResult {
     peakRss?: number;
     /** The larger of that and the upstream-load exporter's (3 ttl of refreshes under 2 scrapers). */
     peakRssAll?: number;
+    /** The upstream-load run again with plain node (no heap options); undefined when the run had none. */
+    plainNodePeakRss?: number;
     heapUsedMax: number;
     heapTotalMax: number;
     rssPerExpositionByte?: number;
@@ -337,8 +355,17 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
       }
     }
 
+    // The practical floor: a bare node:http client in a fresh process, on the same simulator.
+    const bare: number[] = [];
+    for (let k = 0; k < COLD_RUNS; k++) {
+      progress(`N=${n}: bare node:http client ${k + 1} of ${COLD_RUNS} (a fresh process fetching every target once)`);
+      bare.push(await runBareClient(sim.info, fleet, o.concurrency));
+    }
+
     const ttlSeconds = o.ttlSeconds ?? Math.max(5, Math.ceil((2 * coldFloor) / 1000));
-    const upstream = await upstreamLoad(sim.info, statsUrl, fleet, keys, o, ttlSeconds);
+    const upstream = await upstreamLoad(sim.info, statsUrl, fleet, keys, o, ttlSeconds, nodeFlagsInUse);
+    // What the heap options are worth: the same load with node's own heap sizing for this machine.
+    const plainNode = nodeFlagsInUse.length > 0 ? await upstreamLoad(sim.info, statsUrl, fleet, keys, o, ttlSeconds, []) : undefined;
 
     progress(`N=${n}: rendering the same ${n} targets with plain prom-client and with the fast path (in-process)`);
     const renderers = await compareRenderers(n, { processTypes: PROCESS_TYPES, instancesPerType: INSTANCES_PER_TYPE });
@@ -351,7 +378,14 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
       latencyMs: o.latencyMs,
       series: countSeries(body),
       bytes: cold.bytes,
-      cold: { ms: median(colds), samples: colds, floorMs: coldFloor, ratio: median(colds) / coldFloor, upstreamRequests: coldRequests },
+      cold: {
+        ms: median(colds),
+        samples: colds,
+        floorMs: coldFloor,
+        ratio: median(colds) / coldFloor,
+        upstreamRequests: coldRequests,
+        bare: { ms: median(bare), samples: bare, ratio: median(bare) / coldFloor },
+      },
       refresh: {
         ms: median(refreshes),
         samples: refreshes,
@@ -377,6 +411,7 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
         heapUsedMax,
         heapTotalMax,
         rssPerExpositionByte: mem.peakRss === undefined ? undefined : mem.peakRss / cold.bytes,
+        plainNodePeakRss: plainNode?.peakRss,
       },
       renderers,
     };
@@ -391,6 +426,22 @@ async function warm(sim: SimulatorInfo, fleet: readonly SimTarget[]): Promise<vo
   progress(`N=${fleet.length}: warming the simulator (every target asked once, not counted)`);
   const authorization = JSON.stringify({ bk_app_code: sim.bk_app_code, bk_app_secret: sim.bk_app_secret, access_token: sim.access_token });
   await warmUpstream(sim.base_url, authorization, fleet.map(processListPath));
+}
+
+/** Runs bench/scale/bareClient.js as a fresh process over every target; its elapsed ms. */
+async function runBareClient(sim: SimulatorInfo, fleet: readonly SimTarget[], concurrency: number): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bkpaas-bench-bare-'));
+  try {
+    const job = path.join(dir, 'job.json');
+    const authorization = JSON.stringify({ bk_app_code: sim.bk_app_code, bk_app_secret: sim.bk_app_secret, access_token: sim.access_token });
+    writeFileSync(job, JSON.stringify({ baseUrl: sim.base_url, authorization, paths: fleet.map(processListPath), concurrency }));
+    const out = await execFileAsync(process.execPath, [path.join(__dirname, 'scale', 'bareClient.js'), job], { timeout: 600_000 });
+    const ms = Number(out.stdout.trim());
+    if (!Number.isFinite(ms)) throw new Error(`bare client printed ${JSON.stringify(out.stdout)}`);
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Throws unless the scrape answered 200 with all `n` targets up. */
@@ -408,9 +459,18 @@ function checkWarm(r: ScrapeResult, bytes: number): void {
   if (Math.abs(r.bytes - bytes) > 4096) throw new Error(`warm scrape: ${r.bytes} bytes, the cold one had ${bytes}: not served from cache?`);
 }
 
-async function startExporter(sim: SimulatorInfo, fleet: SimTarget[], concurrency: number, ttlSeconds: number, n: number, shard?: { index: number; total: number }): Promise<ExporterProcess> {
-  progress(`N=${n}: starting the exporter${shard ? ` shard ${shard.index}/${shard.total}` : ''} (ttl ${ttlSeconds}s)`);
-  return startExporterProcess({ sim, targets: fleet, concurrency, ttlSeconds, shard, nodeFlags: nodeFlagsInUse });
+async function startExporter(
+  sim: SimulatorInfo,
+  fleet: SimTarget[],
+  concurrency: number,
+  ttlSeconds: number,
+  n: number,
+  shard?: { index: number; total: number },
+  nodeFlags: readonly string[] = nodeFlagsInUse,
+): Promise<ExporterProcess> {
+  const plain = nodeFlagsInUse.length > 0 && nodeFlags.length === 0 ? ', plain node' : '';
+  progress(`N=${n}: starting the exporter${shard ? ` shard ${shard.index}/${shard.total}` : ''} (ttl ${ttlSeconds}s${plain})`);
+  return startExporterProcess({ sim, targets: fleet, concurrency, ttlSeconds, shard, nodeFlags });
 }
 
 /**
@@ -418,9 +478,9 @@ async function startExporter(sim: SimulatorInfo, fleet: SimTarget[], concurrency
  * for 3 ttl from the first scrape on a fresh exporter. With one fetch per target per ttl every
  * target is asked exactly 3 times: at the start, after 1 ttl and after 2 ttl.
  */
-async function upstreamLoad(sim: SimulatorInfo, statsUrl: string, fleet: SimTarget[], keys: string[], o: BenchOptions, ttlSeconds: number): Promise<RunResult['upstream']> {
+async function upstreamLoad(sim: SimulatorInfo, statsUrl: string, fleet: SimTarget[], keys: string[], o: BenchOptions, ttlSeconds: number, nodeFlags: readonly string[]): Promise<RunResult['upstream']> {
   const n = fleet.length;
-  const ex = await startExporter(sim, fleet, o.concurrency, ttlSeconds, n);
+  const ex = await startExporter(sim, fleet, o.concurrency, ttlSeconds, n, undefined, nodeFlags);
   try {
     const before = await getJson<SimStats>(statsUrl);
     const windowMs = 3 * ttlSeconds * 1000;
@@ -533,7 +593,7 @@ interface Goal {
 function goals(runs: RunResult[]): Goal[] {
   const out: Goal[] = [];
   for (const r of runs) {
-    out.push({ goal: `cold scrape ≤ ${GOALS.coldRatio} × floor (N=${r.targets})`, measured: `${fmtMs(r.cold.ms)} = ${fmtRatio(r.cold.ratio)} of ${fmtMs(r.cold.floorMs)}`, met: r.cold.ratio <= GOALS.coldRatio });
+    out.push({ goal: `cold scrape ≤ ${GOALS.coldRatio} × floor (N=${r.targets})`, measured: `${fmtMs(r.cold.ms)} = ${fmtRatio(r.cold.ratio)} of ${fmtMs(r.cold.floorMs)} (bare client ${fmtRatio(r.cold.bare.ratio)})`, met: r.cold.ratio <= GOALS.coldRatio });
   }
   const big = runs.find((r) => r.targets === GOALS.warmTargets) ?? runs[runs.length - 1];
   if (big) {
@@ -554,7 +614,7 @@ function goals(runs: RunResult[]): Goal[] {
   const rssRun = runs.find((r) => r.targets === GOALS.peakRssTargets);
   if (rssRun?.memory.peakRssAll !== undefined) {
     out.push({
-      goal: `peak RSS < ${fmtBytes(GOALS.peakRssBytes)} (N=${rssRun.targets})`,
+      goal: `peak RSS < ${fmtBytes(GOALS.peakRssBytes)} (N=${rssRun.targets}${nodeFlagsInUse.length ? ', node options as the image sets them' : ''})`,
       measured: `${fmtBytes(rssRun.memory.peakRssAll)} (largest VmHWM of the two exporter runs)`,
       met: rssRun.memory.peakRssAll < GOALS.peakRssBytes,
     });
@@ -573,6 +633,7 @@ export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<t
     row('series / bytes per scrape', '—', (r) => `${groupDigits(r.series)} / ${fmtBytes(r.bytes)}`),
     row(`cold scrape, median of ${COLD_RUNS} fresh processes`, 'ceil(N / concurrency) × latency', (r) => `${fmtMs(r.cold.ms)} / ${fmtMs(r.cold.floorMs)} = ${fmtRatio(r.cold.ratio)}`),
     row('cold scrape, each', '—', (r) => r.cold.samples.map((ms) => fmtMs(ms).replace(' ms', '')).join(', ') + ' ms'),
+    row(`bare node:http client in a fresh process, median of ${COLD_RUNS}`, 'ceil(N / concurrency) × latency', (r) => `${fmtMs(r.cold.bare.ms)} = ${fmtRatio(r.cold.bare.ratio)}`),
     row(`refresh scrape (every target due, warm process), median of ${COLD_RUNS}`, 'ceil(N / concurrency) × latency', (r) => `${fmtMs(r.refresh.ms)} / ${fmtMs(r.refresh.floorMs)} = ${fmtRatio(r.refresh.ratio)}`),
     row('exporter CPU per target and refresh', '—', (r) => fmtMs(r.refresh.cpuMsPerTarget)),
     row('warm floor: the body as strings, joined', '—', (r) => `${fmtMs(r.warm.floorMs)} (${groupDigits(r.warm.floorParts)} strings)`),
@@ -590,6 +651,9 @@ export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<t
     row('upstream requests / target / ttl', 'exactly 1', (r) => `${r.upstream.perTargetPerTtl.toFixed(2)} (ttl ${r.upstream.ttlSeconds}s, ${r.upstream.scrapes} scrapes)`),
     row('peak RSS (VmHWM): cold + warm + refresh', 'exposition bytes', (r) => `${mb(r.memory.peakRss)} (${fmtRatio(r.memory.rssPerExpositionByte ?? NaN)})`),
     row('peak RSS: 3 ttl under 2 scrapers', 'exposition bytes', (r) => `${mb(r.upstream.peakRss)} (${fmtRatio((r.upstream.peakRss ?? NaN) / r.bytes)})`),
+    ...(runs.some((r) => r.memory.plainNodePeakRss !== undefined)
+      ? [row('peak RSS: the same 3 ttl, plain node (no heap options)', 'exposition bytes', (r) => `${mb(r.memory.plainNodePeakRss)} (${fmtRatio((r.memory.plainNodePeakRss ?? NaN) / r.bytes)})`)]
+      : []),
     row('heap used / total, max seen', 'exposition bytes', (r) => `${mb(r.memory.heapUsedMax)} / ${mb(r.memory.heapTotalMax)} (${fmtRatio(r.memory.heapUsedMax / r.bytes)})`),
     row('render: plain prom-client', 'fast path, full render', (r) => `${fmtMs(r.renderers.promClientMs)} vs ${fmtMs(r.renderers.fastFullMs)} = ${fmtRatio(r.renderers.ratio)}`),
     row('render: prom-client metrics() alone', 'fast path, join only', (r) => `${fmtMs(r.renderers.promClientMetricsOnlyMs)} vs ${fmtMs(r.renderers.fastJoinMs)} = ${fmtRatio(r.renderers.promClientMetricsOnlyMs / r.renderers.fastJoinMs)}`),
@@ -597,7 +661,7 @@ export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<t
   const out = [
     `bkpaas-process-exporter scale benchmark, ${new Date().toISOString()}`,
     `machine: ${m.nproc} CPUs (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ${m.platform}; load average at start ${m.loadavg.join(' ')}`,
-    `setup: ${PROCESS_TYPES} process types × ${INSTANCES_PER_TYPE} instances per target; simulator latency ${o.latencyMs} ms; upstream.concurrency ${o.concurrency}; exporter node flags: ${o.nodeFlags.length ? o.nodeFlags.join(' ') : 'none'}; simulator, exporter and this client are separate processes on loopback`,
+    `setup: ${PROCESS_TYPES} process types × ${INSTANCES_PER_TYPE} instances per target; simulator latency ${o.latencyMs} ms; upstream.concurrency ${o.concurrency}; exporter node options: ${o.nodeFlags.length ? `${o.nodeFlags.join(' ')} (${o.nodeFlagsFrom === 'image' ? "the image's NODE_OPTIONS" : '--exporter-node-flags'})` : 'none (plain node)'}; simulator, exporter and this client are separate processes on loopback`,
     '',
     renderTable(cols, rows),
     '',

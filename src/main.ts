@@ -2,6 +2,7 @@
  * The `bkpaas-exporter` command: parses flags, loads the config (or starts the demo), and runs
  * the server, --check-config or --once. Exit codes: 0 ok, 1 bad config / failed --once, 2 usage.
  */
+import v8 from 'node:v8';
 import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args';
 import { ConfigError, describeConfig, loadConfig, parseListen } from './config';
 import type { ExporterConfig } from './config/types';
@@ -79,7 +80,14 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
   if (web) logger.info(describeWebConfig(web));
   exporter.start();
   logger.info(
-    { address: `${running.address.address}:${running.address.port}`, targets: exporter.targets().length, version: VERSION, shard: shardLabel },
+    {
+      address: `${running.address.address}:${running.address.port}`,
+      targets: exporter.targets().length,
+      version: VERSION,
+      shard: shardLabel,
+      // What NODE_OPTIONS (or the container's memory limit) gave V8: the first thing to check when memory surprises.
+      heap_limit_mb: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20),
+    },
     'bkpaas-exporter listening',
   );
 

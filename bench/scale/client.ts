@@ -143,9 +143,10 @@ export function startProber(url: string, intervalMs = 5): Prober {
 /**
  * Asks the simulator for every target's process list once (`parallel` at a time), so its
  * models and bodies exist before the exporter's cold scrape: the floor assumes an upstream that
- * answers in its latency, not one building its answers on first use.
+ * answers in its latency, not one building its answers on first use. With `readJson`, each body
+ * is read and parsed too (what bareClient.ts times as the practical floor of a cold scrape).
  */
-export async function warmUpstream(baseUrl: string, authorization: string, paths: readonly string[], parallel = 64): Promise<void> {
+export async function warmUpstream(baseUrl: string, authorization: string, paths: readonly string[], parallel = 64, readJson = false): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: parallel });
   let next = 0;
   const worker = async () => {
@@ -154,8 +155,14 @@ export async function warmUpstream(baseUrl: string, authorization: string, paths
       await new Promise<void>((resolve, reject) => {
         http
           .get(baseUrl + p, { agent, headers: { 'X-Bkapi-Authorization': authorization } }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`warming the simulator: GET ${p}: HTTP ${res.statusCode}`))));
+            const chunks: Buffer[] = [];
+            if (readJson) res.on('data', (c: Buffer) => chunks.push(c));
+            else res.resume();
+            res.on('end', () => {
+              if (res.statusCode !== 200) return reject(new Error(`GET ${p}: HTTP ${res.statusCode}`));
+              if (readJson) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              resolve();
+            });
           })
           .on('error', reject);
       });

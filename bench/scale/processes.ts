@@ -19,6 +19,16 @@ export const REPO_ROOT = (() => {
   }
 })();
 
+/**
+ * The NODE_OPTIONS the image runs the exporter with (the Dockerfile's `ENV NODE_OPTIONS="..."`),
+ * as separate flags: the benchmark measures the exporter as it is shipped.
+ */
+export function imageNodeOptions(dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8')): string[] {
+  const m = /^ENV\s+NODE_OPTIONS="([^"]*)"\s*$/m.exec(dockerfile);
+  if (!m) throw new Error('the Dockerfile sets no ENV NODE_OPTIONS="..." (the benchmark runs the exporter with the image\'s node options)');
+  return m[1].split(/\s+/).filter(Boolean);
+}
+
 /** A child process with its last output lines kept for error messages. */
 export interface Child {
   proc: ChildProcess;

@@ -1,5 +1,8 @@
 /** The benchmark's own logic, without running it: arguments, the config it writes, the floor split, the shard check, statistics. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseBenchArgs } from '../../bench/bench';
+import { imageNodeOptions } from '../../bench/scale/processes';
 import { checkShardUnion, countSeries, gaugeValue, splitPerTargetFamily, targetsIn } from '../../bench/scale/exposition';
 import { configYaml } from '../../bench/scale/processes';
 import { fmtBytes, fmtMs, median, quantile } from '../../bench/scale/stats';
@@ -13,9 +16,22 @@ import { generateFleet } from '../../src/simulator';
 const SIM = { base_url: 'http://127.0.0.1:1/api/bkpaas3/prod', origin: 'http://127.0.0.1:1', bk_app_code: 'app', bk_app_secret: 'secret', access_token: 'token', targets: 0 };
 const keyOf = (t: { app_code: string; module_name: string; environment: string }) => `${t.app_code}/${t.module_name}/${t.environment}`;
 
+describe('imageNodeOptions', () => {
+  it('reads the flags of ENV NODE_OPTIONS="..." and names the Dockerfile when there is none', () => {
+    expect(imageNodeOptions('FROM x\nENV NODE_ENV=production\nENV NODE_OPTIONS="--max-old-space-size=64  --max-semi-space-size=2"\n')).toEqual(['--max-old-space-size=64', '--max-semi-space-size=2']);
+    expect(() => imageNodeOptions('FROM x\nENV NODE_ENV=production\n')).toThrow(/Dockerfile sets no ENV NODE_OPTIONS/);
+  });
+});
+
 describe('parseBenchArgs', () => {
   it('defaults to the issue: 100, 1 000 and 5 000 targets, 50 ms, concurrency 32, 20 scrapes, no shards', () => {
-    expect(parseBenchArgs([])).toMatchObject({ targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, nodeFlags: [] });
+    // By default the exporter runs with the image's NODE_OPTIONS, read from the Dockerfile.
+    expect(parseBenchArgs([])).toMatchObject({ targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, nodeFlagsFrom: 'image' });
+    const dockerfile = readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
+    const imageOptions = /^ENV NODE_OPTIONS="(.*)"$/m.exec(dockerfile)![1].split(' ');
+    expect((parseBenchArgs([]) as { nodeFlags: string[] }).nodeFlags).toEqual(imageOptions);
+    expect(imageOptions.length).toBeGreaterThan(0);
+    expect(parseBenchArgs(['--exporter-node-flags', ''])).toMatchObject({ nodeFlags: [], nodeFlagsFrom: 'option' });
   });
 
   it('reads every flag, with = or a separate value', () => {

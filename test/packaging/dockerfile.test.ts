@@ -76,6 +76,13 @@ describe('Dockerfile', () => {
     expect(env.NODE_ENV).toBe('production');
   });
 
+  it('sizes the heap for an exporter in NODE_OPTIONS (a cap and small young spaces; users can override it)', () => {
+    const env = Object.assign({}, ...all(runtime, 'ENV').map((e) => keyValues(e.args))) as Record<string, string>;
+    expect(words(env.NODE_OPTIONS ?? '')).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--max-semi-space-size=\d+$/)]);
+    // Not on the ENTRYPOINT: command-line flags would win over a NODE_OPTIONS set by the user.
+    expect(last(runtime, 'ENTRYPOINT')!.args).not.toContain('space-size');
+  });
+
   it('installs tini without recommends and starts node directly under it', () => {
     expect(runs(runtime).some((r) => /apt-get install -y --no-install-recommends tini\b/.test(r))).toBe(true);
     expect(runs(runtime).some((r) => /rm -rf \/var\/lib\/apt\/lists/.test(r))).toBe(true);

@@ -215,6 +215,18 @@ describe('the image, replayed without Docker', () => {
     if (!health) throw new Error(`/healthz did not answer within 30s:\n${output}`);
     expect(health.status).toBe(200);
 
+    // The image's NODE_OPTIONS reach V8: the startup line reports the heap limit they set.
+    const oldSpaceMb = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
+    expect(oldSpaceMb).toBeGreaterThan(0);
+    for (let i = 0; i < 50 && !output.includes('bkpaas-exporter listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    const listening = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; heap_limit_mb?: number })
+      .find((l) => l.msg === 'bkpaas-exporter listening');
+    expect(listening?.heap_limit_mb).toBeGreaterThanOrEqual(oldSpaceMb);
+    expect(listening?.heap_limit_mb).toBeLessThan(oldSpaceMb + 64);
+
     let metrics = await get(`${base}/metrics`);
     for (let i = 0; i < 50 && !metrics.body.includes('bkpaas_target_up'); i++) {
       await new Promise((r) => setTimeout(r, 200));
