@@ -45,6 +45,16 @@ describe('gzipJoin', () => {
     return content;
   }
 
+  it('compresses a tail given as many parts (small ones batched, large ones whole, empty ones skipped) as their concatenation', async () => {
+    const parts = [Buffer.alloc(0), randomBytes(700_000), ...Array.from({ length: 900 }, (_, i) => Buffer.from(`s{g="${i}"} ${i}\n`.repeat(1 + (i % 50)))), Buffer.alloc(0), randomBytes(300_000)];
+    const whole = Buffer.concat(parts);
+    const tail = await deflateTail(parts);
+    expect(tail.length).toBe(whole.length);
+    expect(tail.crc).toBe(crc32(whole));
+    expect(zlib.inflateRawSync(tail.deflate).equals(whole)).toBe(true);
+    expect(members(Buffer.concat(gzipJoin(Buffer.from('own 1\n'), tail))).equals(Buffer.concat([Buffer.from('own 1\n'), whole]))).toBe(true);
+  });
+
   it.each([
     ['text', Buffer.from('# HELP a An a.\n# TYPE a gauge\na 1\n'), Buffer.from('bkpaas_target_up{app_code="蓝鲸"} 1\n'.repeat(5000))],
     ['an empty head', Buffer.alloc(0), Buffer.from('x 1\n'.repeat(100))],
