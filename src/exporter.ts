@@ -184,6 +184,7 @@ export class Exporter {
 
   private applyTargets(config: ExporterConfig): void {
     this.pool.setTargets(this.targetsFor(config), poolSettings(config));
+    this.throttle.retainOnly(new Set(this.pool.list().map((r) => r.key)));
     this.self.targets.set(this.pool.size);
   }
 

@@ -41,4 +41,14 @@ export class LogThrottle {
   forget(key: string): void {
     this.lastByKey.delete(key);
   }
+
+  /** Forgets every key but `keys` (the targets still served), so removed targets cost nothing. */
+  retainOnly(keys: ReadonlySet<string>): void {
+    for (const key of this.lastByKey.keys()) if (!keys.has(key)) this.lastByKey.delete(key);
+  }
+
+  /** Keys remembered (for tests and leak checks). */
+  get size(): number {
+    return this.lastByKey.size;
+  }
 }
