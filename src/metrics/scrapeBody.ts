@@ -1,6 +1,6 @@
 /**
- * The bytes of a /metrics answer: the targets' series rendered once per change (shared by every
- * scrape until then, in plain and gzip form) and the exporter's own metrics, fresh per scrape.
+ * The bytes of a /metrics answer: the targets' series, packed once per change (shared by every
+ * scrape until then, in plain and gzip form), and the exporter's own metrics, fresh per scrape.
  */
 import { deflateTail, gzipJoin, type DeflatedTail } from './gzip';
 

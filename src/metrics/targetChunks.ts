@@ -26,8 +26,8 @@ export interface TargetView {
 /**
  * One target's rendered series: for each family (TARGET_FAMILIES order) its sample lines are
  * bytes[ranges[2f], ranges[2f + 1]), empty where it has none. Freshly rendered, the chunks are
- * back to back in a buffer of their own; once a render has copied them into the exposition they
- * are views of it (see renderTargetsPlaced), so the text is held once, not twice.
+ * back to back in a buffer of their own; once packed with their group of targets they are views
+ * of the group's buffer (see packChunks, scheduler/targetGroups.ts), so the text is held once.
  */
 export interface TargetChunks {
   readonly bytes: Buffer;
