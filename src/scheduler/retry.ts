@@ -1,8 +1,12 @@
 /** Which failures are worth another attempt, and how long to wait before it. */
 import { UpstreamError } from '../upstream/errors';
 
-/** Transient failures: the network, or a gateway/backend that is briefly unavailable. 4xx never. */
+/**
+ * Transient failures: the network, or a gateway/backend that is briefly unavailable. 4xx never,
+ * nor a failure marked permanent (a TLS certificate the exporter does not trust).
+ */
 export function isTransient(err: UpstreamError): boolean {
+  if (err.permanent) return false;
   if (err.reason === 'network') return true;
   return err.reason === 'server_error' && (err.status === 502 || err.status === 503 || err.status === 504);
 }

@@ -33,6 +33,29 @@ export function processListPath(t: Pick<TargetSpec, 'app_code' | 'module_name' |
   return `/bkapps/applications/${e(t.app_code)}/modules/${e(t.module_name)}/envs/${e(t.environment)}/processes/list/`;
 }
 
+/** OpenSSL's certificate verification failures (as Node reports them) and Node's host-name check. */
+const CERTIFICATE_ERRORS = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** Whether a connection error code says the server's certificate is not trusted. */
+export function isCertificateError(code: string): boolean {
+  return CERTIFICATE_ERRORS.has(code);
+}
+
 /** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -155,9 +178,10 @@ export class UpstreamClient {
     if (e.type === 'max-size') {
       return new UpstreamError('invalid_response', `${where}: response body larger than ${this.config.max_response_bytes} bytes`);
     }
-    // Connection refused or reset, DNS, TLS certificate problems: the network failed us.
+    // Connection refused or reset, DNS, TLS certificate problems: the network failed us. A
+    // certificate that is not trusted stays so: retrying only repeats the handshake.
     const detail = e.code ? `${e.code}` : this.redact(e.message ?? String(err));
-    return new UpstreamError('network', `${where}: ${detail}`);
+    return new UpstreamError('network', `${where}: ${detail}`, { permanent: e.code !== undefined && isCertificateError(e.code) });
   }
 
   private statusError(res: Response, text: string, where: string): UpstreamError {

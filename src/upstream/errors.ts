@@ -26,13 +26,16 @@ export class UpstreamError extends Error {
   readonly status?: number;
   /** From Retry-After on a 429, in milliseconds. */
   readonly retryAfterMs?: number;
+  /** Another attempt cannot succeed (e.g. a certificate not trusted): not retried whatever the reason. */
+  readonly permanent: boolean;
 
-  constructor(reason: FetchErrorReason, message: string, opts: { status?: number; retryAfterMs?: number } = {}) {
+  constructor(reason: FetchErrorReason, message: string, opts: { status?: number; retryAfterMs?: number; permanent?: boolean } = {}) {
     super(message);
     this.name = 'UpstreamError';
     this.reason = reason;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
+    this.permanent = opts.permanent ?? false;
   }
 }
 

@@ -137,6 +137,7 @@ describe('TLS certificate not trusted', () => {
   let stub: https.Server;
   let requests = 0;
   let handshakes = 0;
+  let connections = 0;
 
   beforeAll(async () => {
     const { cert, key } = testCerts();
@@ -145,6 +146,7 @@ describe('TLS certificate not trusted', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"processes":{"items":[]}}');
     });
     stub.on('secureConnection', () => (handshakes += 1));
+    stub.on('connection', () => (connections += 1));
     stub.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', () => resolve()));
   });
@@ -163,6 +165,8 @@ describe('TLS certificate not trusted', () => {
     expectQuietLog(r.logs, /SELF_SIGNED|DEPTH_ZERO|UNABLE_TO_VERIFY|CERT/);
     expect(handshakes).toBe(0);
     expect(requests).toBe(0);
+    // Not retried: the certificate would be refused again. One connection per target, not three.
+    expect(connections).toBe(N);
   });
 
   it('the same stub is reachable when the certificate is trusted (the failure above is the certificate)', async () => {
