@@ -63,6 +63,20 @@ async function checkDiscovery(config: ExporterConfig, logger: Logger): Promise<n
   }
 }
 
+/** Re-reads --web.config.file and applies it; on any problem logs why and keeps the one in force. */
+function reloadWebConfig(file: string, apply: NonNullable<ReturnType<typeof withWebConfig>['reload']>, running: RunningServer, logger: Logger): void {
+  let next: WebConfig;
+  try {
+    next = loadWebConfig(file);
+  } catch (err) {
+    logger.error(`web config reload failed, previous kept: ${err instanceof WebConfigError ? err.message : String(err)}`);
+    return;
+  }
+  const why = apply(next, running.server);
+  if (why !== undefined) logger.error(`web config reload failed, previous kept: ${why}`);
+  else logger.info(`reloaded ${describeWebConfig(next)}`);
+}
+
 async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator, web?: WebConfig): Promise<boolean> {
   const listen = cli.listen !== undefined ? parseListen(cli.listen) : config.server.listen;
   const shardLabel = cli.shard ? `${cli.shard.index}/${cli.shard.total}` : undefined;
@@ -94,6 +108,7 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: reloading config');
     exporter.reload();
+    if (cli.webConfigFile !== undefined && served.reload) reloadWebConfig(cli.webConfigFile, served.reload, running, logger);
   });
   let stopping = false;
   const stop = (signal: string) => {

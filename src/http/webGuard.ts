@@ -5,6 +5,7 @@
  * nothing, and a kubelet cannot send credentials.
  */
 import type http from 'node:http';
+import type https from 'node:https';
 import type { Express } from 'express';
 import { BasicAuth, parseBasicAuth } from './basicAuth';
 import type { ServerOptions } from './server';
@@ -46,13 +47,21 @@ function refuse(res: http.ServerResponse, status: number, text: string, headers:
   res.end(text);
 }
 
-/** Wraps `listener` with the web config's headers, rate limit and basic auth. */
-export function guardRequests(listener: http.RequestListener, web: WebConfig, auth = new BasicAuth(web.users)): http.RequestListener {
-  const headers = Object.entries(web.headers);
-  const bucket = web.rateLimit ? new TokenBucket(web.rateLimit.burst, web.rateLimit.intervalMs) : undefined;
-  if (headers.length === 0 && !bucket && !auth.enabled) return listener;
+/** The request-side settings of one web config: swapped whole when the file is reloaded. */
+interface Guard {
+  headers: Array<[string, string]>;
+  bucket?: TokenBucket;
+  auth: BasicAuth;
+}
 
+function guardOf(web: WebConfig, auth = new BasicAuth(web.users)): Guard {
+  return { headers: Object.entries(web.headers), bucket: web.rateLimit ? new TokenBucket(web.rateLimit.burst, web.rateLimit.intervalMs) : undefined, auth };
+}
+
+/** Wraps `listener` with the headers, rate limit and basic auth of the guard in force for each request. */
+function guarded(listener: http.RequestListener, current: () => Guard): http.RequestListener {
   return (req, res) => {
+    const { headers, bucket, auth } = current();
     for (const [k, v] of headers) res.setHeader(k, v);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -71,13 +80,41 @@ export function guardRequests(listener: http.RequestListener, web: WebConfig, au
   };
 }
 
+/** `app` as served under a web config, and how to apply the file again. */
+export interface ServedApp {
+  listener: http.RequestListener;
+  options: ServerOptions;
+  /**
+   * Applies a re-read web config to the running server: headers, rate limit, users, and the TLS
+   * certificate, key, CAs, versions and ciphers (a rotated certificate without a restart). Returns
+   * why it cannot, keeping the config in force: turning TLS on or off, or changing
+   * client_auth_type, needs a restart. Undefined without a web config at start.
+   */
+  reload?: (next: WebConfig, server: http.Server) => string | undefined;
+}
+
 /** The request listener and server options that serve `app` under `web` (or as is, without a web config). */
-export function withWebConfig(app: Express | http.RequestListener, web: WebConfig | undefined): { listener: http.RequestListener; options: ServerOptions } {
+export function withWebConfig(app: Express | http.RequestListener, web: WebConfig | undefined): ServedApp {
   const listener = app as http.RequestListener;
   if (!web) return { listener, options: {} };
-  const tls = web.tls;
+  let guard = guardOf(web);
+  let tls = web.tls;
   return {
-    listener: guardRequests(listener, web),
-    options: tls ? { tls: { options: httpsOptions(tls), checkClient: (socket) => checkClient(tls, socket) } } : {},
+    listener: guarded(listener, () => guard),
+    options: tls ? { tls: { options: httpsOptions(tls), checkClient: (socket) => checkClient(tls!, socket) } } : {},
+    reload: (next, server) => {
+      if (!next.tls !== !tls) return `turning TLS ${next.tls ? 'on' : 'off'} needs a restart`;
+      if (next.tls && tls && next.tls.clientAuth !== tls.clientAuth) return `changing client_auth_type (${tls.clientAuth} → ${next.tls.clientAuth}) needs a restart`;
+      if (next.tls) {
+        try {
+          (server as https.Server).setSecureContext(httpsOptions(next.tls));
+        } catch (err) {
+          return `the TLS settings cannot be used: ${(err as Error).message}`;
+        }
+      }
+      tls = next.tls;
+      guard = guardOf(next);
+      return undefined;
+    },
   };
 }

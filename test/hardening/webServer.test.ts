@@ -6,7 +6,8 @@
  * the rate limit; then the command itself: a bad web config exits 1 naming the problem, a good
  * one serves TLS and auth from dist/main.js.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import crypto from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -266,4 +267,75 @@ describe('bkpaas-exporter --web.config.file', () => {
       clearTimeout(timer);
     }
   });
+
+  it('SIGHUP re-reads the web config: a rotated certificate and new users apply at once; a bad or TLS-off file is refused and the old one kept', async () => {
+    const { spawn } = await import('node:child_process');
+    const { execFileSync } = await import('node:child_process');
+    // A second certificate for localhost, as a rotation would bring.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'b.key'), '-out', path.join(dir, 'b.crt'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+    const certB = readFileSync(path.join(dir, 'b.crt'), 'utf8');
+    const live = path.join(dir, 'live.yml');
+    const HASH_B = bcrypt.hashSync('grafana-secret', 4);
+    writeFileSync(live, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${HASH}"\n`);
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN, '--config', path.join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`, '--web.config.file', live], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...ENV },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await Promise.resolve(ok()).catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`${what}: not within 10 s:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await until('start', async () => (await httpsGet(port, '/healthz')).status === 200);
+      expect(await peerFingerprint(port)).toBe(new crypto.X509Certificate(testCerts().cert).fingerprint256);
+      expect((await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) })).status).toBe(200);
+
+      writeFileSync(live, `tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\nbasic_auth_users:\n  grafana: "${HASH_B}"\n`);
+      child.kill('SIGHUP');
+      await until('the new certificate', async () => (await peerFingerprint(port)) === new crypto.X509Certificate(certB).fingerprint256);
+      expect(out).toContain(`reloaded web config ${live}: TLS TLSv1.2-TLSv1.3, client certificates: NoClientCert; basic auth: 1 user`);
+      expect((await httpsGet(port, '/metrics', { Authorization: basic('grafana', 'grafana-secret') }, { ca: certB })).status).toBe(200);
+      expect((await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) }, { ca: certB })).status).toBe(401);
+
+      for (const [yaml, why] of [
+        ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  min_version: TLS14\n', 'tls_server_config.min_version: expected one of'],
+        [`basic_auth_users:\n  grafana: "${HASH_B}"\n`, 'turning TLS off needs a restart'],
+        ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  client_auth_type: RequireAnyClientCert\n', 'changing client_auth_type (NoClientCert → RequireAnyClientCert) needs a restart'],
+      ]) {
+        writeFileSync(live, yaml);
+        child.kill('SIGHUP');
+        await until(`refusing ${why}`, () => out.includes(why));
+        expect(out).toContain('web config reload failed, previous kept');
+        // Still the last good config: certificate B, grafana in, no one else.
+        expect(await peerFingerprint(port)).toBe(new crypto.X509Certificate(certB).fingerprint256);
+        expect((await httpsGet(port, '/metrics', { Authorization: basic('grafana', 'grafana-secret') }, { ca: certB })).status).toBe(200);
+        expect((await httpsGet(port, '/metrics', {}, { ca: certB })).status).toBe(401);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      expect(await exited).toBe(0);
+      clearTimeout(timer);
+    }
+  });
 });
+
+/** SHA-256 fingerprint of the certificate the server at `port` presents (not verified). */
+function peerFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fp);
+    });
+    socket.on('error', reject);
+  });
+}
