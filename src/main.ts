@@ -11,7 +11,7 @@ import { Exporter } from './exporter';
 import { createApp } from './http/app';
 import { startServer, type RunningServer } from './http/server';
 import { describeWebConfig, loadWebConfig, WebConfigError, type WebConfig } from './http/webConfig';
-import { withWebConfig } from './http/webGuard';
+import { withWebConfig, type ServedApp } from './http/webGuard';
 import { createLogger, type Logger } from './log';
 import type { Simulator } from './simulator';
 import { VERSION } from './version';
@@ -64,7 +64,7 @@ async function checkDiscovery(config: ExporterConfig, logger: Logger): Promise<n
 }
 
 /** Re-reads --web.config.file and applies it; on any problem logs why and keeps the one in force. */
-function reloadWebConfig(file: string, apply: NonNullable<ReturnType<typeof withWebConfig>['reload']>, running: RunningServer, logger: Logger): void {
+function reloadWebConfig(file: string, apply: NonNullable<ServedApp['reload']>, running: RunningServer, logger: Logger): void {
   let next: WebConfig;
   try {
     next = loadWebConfig(file);
