@@ -6,6 +6,7 @@
  * the rate limit; then the command itself: a bad web config exits 1 naming the problem, a good
  * one serves TLS and auth from dist/main.js.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -211,6 +212,48 @@ describe('bkpaas-exporter --web.config.file', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** dist/main.js serving the config under `webFile`, once /healthz answers over HTTPS. */
+  async function startServing(webFile: string) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN, '--config', path.join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`, '--web.config.file', webFile], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...ENV },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    /** Waits until `ok` holds (errors count as not yet), for up to 10 s. */
+    const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await Promise.resolve(ok()).catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`${what}: not within 10 s:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const served = {
+      port,
+      child,
+      output: () => out,
+      until,
+      /** SIGTERM (SIGKILL after 10 s); resolves with the exit code. */
+      stop: async () => {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      },
+    };
+    try {
+      await until('start', async () => (await httpsGet(port, '/healthz')).status === 200);
+    } catch (err) {
+      await served.stop();
+      throw err;
+    }
+    return served;
+  }
+
   it('an invalid web config exits 1 listing every problem with its path', async () => {
     const r = await runExporter(['--config', path.join(dir, 'config.yaml'), '--web.config.file', path.join(dir, 'bad.yml')], ENV);
     expect(r.code).toBe(1);
@@ -235,73 +278,35 @@ describe('bkpaas-exporter --web.config.file', () => {
   });
 
   it('serves HTTPS with basic auth from dist/main.js, and stops cleanly', async () => {
-    const { spawn } = await import('node:child_process');
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN, '--config', path.join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`, '--web.config.file', path.join(dir, 'good.yml')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...ENV },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ex = await startServing(path.join(dir, 'good.yml'));
     try {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          if ((await httpsGet(port, '/healthz')).status === 200) break;
-        } catch {
-          if (Date.now() > deadline) throw new Error(`exporter did not start:\n${out}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      expect((await httpsGet(port, '/metrics')).status).toBe(401);
-      const ok = await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) });
+      expect((await httpsGet(ex.port, '/metrics')).status).toBe(401);
+      const ok = await httpsGet(ex.port, '/metrics', { Authorization: basic('prometheus', PASSWORD) });
       expect(ok.status).toBe(200);
       expect(ok.body).toContain('bkpaas_target_up{app_code="alpha",module_name="default",environment="prod"} 1');
-      expect(out).toContain('TLS TLSv1.2-TLSv1.3');
+      expect(ex.output()).toContain('TLS TLSv1.2-TLSv1.3');
     } finally {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      expect(await exited).toBe(0);
-      clearTimeout(timer);
+      expect(await ex.stop()).toBe(0);
     }
   });
 
   it('SIGHUP re-reads the web config: a rotated certificate and new users apply at once; a bad or TLS-off file is refused and the old one kept', async () => {
-    const { spawn } = await import('node:child_process');
-    const { execFileSync } = await import('node:child_process');
     // A second certificate for localhost, as a rotation would bring.
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'b.key'), '-out', path.join(dir, 'b.crt'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
     const certB = readFileSync(path.join(dir, 'b.crt'), 'utf8');
     const live = path.join(dir, 'live.yml');
     const HASH_B = bcrypt.hashSync('grafana-secret', 4);
     writeFileSync(live, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${HASH}"\n`);
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN, '--config', path.join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`, '--web.config.file', live], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...ENV },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
-      const deadline = Date.now() + 10_000;
-      while (!(await Promise.resolve(ok()).catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within 10 s:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const ex = await startServing(live);
+    const { port, until } = ex;
     try {
-      await until('start', async () => (await httpsGet(port, '/healthz')).status === 200);
       expect(await peerFingerprint(port)).toBe(new crypto.X509Certificate(testCerts().cert).fingerprint256);
       expect((await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) })).status).toBe(200);
 
       writeFileSync(live, `tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\nbasic_auth_users:\n  grafana: "${HASH_B}"\n`);
-      child.kill('SIGHUP');
+      ex.child.kill('SIGHUP');
       await until('the new certificate', async () => (await peerFingerprint(port)) === new crypto.X509Certificate(certB).fingerprint256);
-      expect(out).toContain(`reloaded web config ${live}: TLS TLSv1.2-TLSv1.3, client certificates: NoClientCert; basic auth: 1 user`);
+      expect(ex.output()).toContain(`reloaded web config ${live}: TLS TLSv1.2-TLSv1.3, client certificates: NoClientCert; basic auth: 1 user`);
       expect((await httpsGet(port, '/metrics', { Authorization: basic('grafana', 'grafana-secret') }, { ca: certB })).status).toBe(200);
       expect((await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) }, { ca: certB })).status).toBe(401);
 
@@ -311,19 +316,16 @@ describe('bkpaas-exporter --web.config.file', () => {
         ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  client_auth_type: RequireAnyClientCert\n', 'changing client_auth_type (NoClientCert → RequireAnyClientCert) needs a restart'],
       ]) {
         writeFileSync(live, yaml);
-        child.kill('SIGHUP');
-        await until(`refusing ${why}`, () => out.includes(why));
-        expect(out).toContain('web config reload failed, previous kept');
+        ex.child.kill('SIGHUP');
+        await until(`refusing ${why}`, () => ex.output().includes(why));
+        expect(ex.output()).toContain('web config reload failed, previous kept');
         // Still the last good config: certificate B, grafana in, no one else.
         expect(await peerFingerprint(port)).toBe(new crypto.X509Certificate(certB).fingerprint256);
         expect((await httpsGet(port, '/metrics', { Authorization: basic('grafana', 'grafana-secret') }, { ca: certB })).status).toBe(200);
         expect((await httpsGet(port, '/metrics', {}, { ca: certB })).status).toBe(401);
       }
     } finally {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      expect(await exited).toBe(0);
-      clearTimeout(timer);
+      expect(await ex.stop()).toBe(0);
     }
   });
 });
