@@ -2,15 +2,8 @@
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import {
-  findBinary,
-  freePort,
-  INSTALL_HINT,
-  PrometheusApiError,
-  runPromtool,
-  startPrometheus,
-  type PrometheusServer,
-} from '../helpers/prometheus';
+import { findBinary, INSTALL_HINT, PrometheusApiError, runPromtool, startPrometheus, type PrometheusServer } from '../helpers/prometheus';
+import { freePort } from '../helpers/net';
 
 /** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
 function accepting(port: number): Promise<boolean> {
@@ -31,10 +24,11 @@ describe('findBinary', () => {
     expect(path.basename(found)).toBe(name);
   });
 
-  it('fails naming the package to install when the binary is missing', () => {
+  it('fails saying how to provision when the binary is missing, and never falls back past a wrong override', () => {
     expect(() => findBinary('promtool', { PROMTOOL: '/nonexistent/promtool' })).toThrow(INSTALL_HINT);
-    expect(() => findBinary('prometheus', { PROMETHEUS: '/nonexistent/prometheus' })).toThrow(
-      "install Debian's prometheus package: apt-get install -y prometheus",
+    expect(() => findBinary('prometheus', { PROMETHEUS: '/nonexistent/prometheus' })).toThrow('PROMETHEUS=/nonexistent/prometheus is not an executable file');
+    expect(() => findBinary('promtool', { PATH: '/nonexistent', BKPAAS_TEST_TOOLS_DIR: '/nonexistent/tools' })).toThrow(
+      `promtool not found in /nonexistent/tools/bin or on PATH: ${INSTALL_HINT}`,
     );
   });
 });

@@ -1,0 +1,18 @@
+/** Types of scripts/test-tools.js (plain CommonJS, run by npm's pretest before anything is built). */
+export interface ToolSpec {
+  /** The Debian package that ships the tool. */
+  pkg: string;
+  /** The tool's path inside the package. */
+  file: string;
+  /** The variable that overrides where the tool is. */
+  env: string;
+}
+export type ToolName = 'prometheus' | 'promtool';
+export const TOOLS: Record<ToolName, ToolSpec>;
+/** The project-local tools folder: `$BKPAAS_TEST_TOOLS_DIR`, else `<repo>/.tools`. */
+export function toolsDir(env?: NodeJS.ProcessEnv): string;
+/** The tool's absolute path (override variable, tools folder, PATH), or undefined. */
+export function findTool(name: ToolName, env?: NodeJS.ProcessEnv): string | undefined;
+/** Finds every tool, provisioning the missing ones; throws ProvisionError when it cannot. */
+export function ensureTools(env?: NodeJS.ProcessEnv, log?: (line: string) => void): Record<ToolName, string>;
+export class ProvisionError extends Error {}
