@@ -1,12 +1,10 @@
 /** Shared pieces of the hardening suite: promtool, test certificates, listeners that count, raw sockets. */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
-import { findBinary, runPromtool } from '../helpers/prometheus';
+import { clientCertSignedBy, localhostCert } from '../helpers/pki';
+import { runPromtool } from '../helpers/prometheus';
 import { MAIN, ROOT, requireBuild } from '../helpers/process';
 
 /**
@@ -15,7 +13,7 @@ import { MAIN, ROOT, requireBuild } from '../helpers/process';
  * promtool lints (nodejs_active_*_total gauges); those lint lines alone are tolerated.
  */
 export async function promtoolCheck(text: string): Promise<void> {
-  const strict = await runStdin(text);
+  const strict = await runPromtool(['check', 'metrics'], { input: text });
   if (strict.code === 0) return;
   const tolerated = /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/;
   const problems = strict.output
@@ -26,20 +24,6 @@ export async function promtoolCheck(text: string): Promise<void> {
   throw new Error(`promtool check metrics failed (exit ${strict.code}):\n${strict.output.slice(0, 4000)}`);
 }
 
-/** `promtool check metrics` with `text` on stdin. */
-function runStdin(text: string): Promise<{ code: number | null; output: string }> {
-  const bin = findBinary('promtool');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: `$ promtool check metrics\n${out}` }));
-    child.stdin.end(text);
-  });
-}
-
 /** Keeps promtool's presence explicit: fails (never skips) when it is missing. */
 export async function requirePromtool(): Promise<void> {
   const r = await runPromtool(['--version']);
@@ -47,10 +31,10 @@ export async function requirePromtool(): Promise<void> {
 }
 
 export interface TestCerts {
-  /** PEM of a self-signed CA-capable certificate for localhost / 127.0.0.1 (selfsigned), and its key. */
+  /** PEM of a self-signed CA-capable certificate for localhost / 127.0.0.1 and its key. */
   cert: string;
   key: string;
-  /** A client certificate signed by `key` (openssl), SAN DNS:prometheus.example.com, and its key. */
+  /** A client certificate signed by `key`, SAN DNS:prometheus.example.com, and its key. */
   clientCert: string;
   clientKey: string;
 }
@@ -60,37 +44,9 @@ let certs: TestCerts | undefined;
 /** The test PKI (RSA 2048, SHA-256), generated once per test file. */
 export function testCerts(): TestCerts {
   if (certs) return certs;
-  const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    days: 2,
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
-  // selfsigned signs its own client certificates with SHA-1, which OpenSSL 3 refuses: sign one with openssl.
-  const dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-pki-'));
-  try {
-    const f = (name: string) => path.join(dir, name);
-    writeFileSync(f('ca.crt'), pems.cert);
-    writeFileSync(f('ca.key'), pems.private);
-    writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:prometheus.example.com\nextendedKeyUsage=clientAuth\n');
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('client.key'), '-subj', '/CN=prometheus', '-out', f('client.csr'));
-    openssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-set_serial', '2', '-days', '2', '-sha256', '-extfile', f('ext.cnf'), '-out', f('client.crt'));
-    certs = { cert: pems.cert, key: pems.private, clientCert: readFileSync(f('client.crt'), 'utf8'), clientKey: readFileSync(f('client.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const server = localhostCert();
+  const client = clientCertSignedBy(server);
+  certs = { cert: server.cert, key: server.key, clientCert: client.cert, clientKey: client.key };
   return certs;
 }
 
@@ -185,5 +141,3 @@ export function requireFreshBuild(): void {
   if (Math.max(built, dist) + 1 < src) throw new Error(`dist/ is older than src/: run "npm run build" first (npm test does)`);
 }
 
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

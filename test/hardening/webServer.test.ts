@@ -6,9 +6,9 @@
  * the rate limit; then the command itself: a bad web config exits 1 naming the problem, a good
  * one serves TLS and auth from dist/main.js.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,9 +21,13 @@ import { parseWebConfig } from '../../src/http/webConfig';
 import { withWebConfig } from '../../src/http/webGuard';
 import { createLogger } from '../../src/log';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator';
-import { configFor, specOf } from '../helpers/harness';
-import { freePort, MAIN, ROOT, runExporter } from '../helpers/process';
+import { configFor } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
+import { MAIN, ROOT, runExporter } from '../helpers/process';
+import { localhostCert } from '../helpers/pki';
 import { requireFreshBuild, testCerts } from './helpers';
+import { freePort } from '../helpers/net';
+import { sleep } from '../helpers/sleep';
 
 const PASSWORD = 'scrape-me-please';
 const HASH = bcrypt.hashSync(PASSWORD, 4);
@@ -228,7 +232,7 @@ describe('bkpaas-exporter --web.config.file', () => {
       const deadline = Date.now() + 10_000;
       while (!(await Promise.resolve(ok()).catch(() => false))) {
         if (Date.now() > deadline) throw new Error(`${what}: not within 10 s:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     };
     const served = {
@@ -292,8 +296,10 @@ describe('bkpaas-exporter --web.config.file', () => {
 
   it('SIGHUP re-reads the web config: a rotated certificate and new users apply at once; a bad or TLS-off file is refused and the old one kept', async () => {
     // A second certificate for localhost, as a rotation would bring.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'b.key'), '-out', path.join(dir, 'b.crt'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
-    const certB = readFileSync(path.join(dir, 'b.crt'), 'utf8');
+    const rotated = localhostCert();
+    writeFileSync(path.join(dir, 'b.key'), rotated.key);
+    writeFileSync(path.join(dir, 'b.crt'), rotated.cert);
+    const certB = rotated.cert;
     const live = path.join(dir, 'live.yml');
     const HASH_B = bcrypt.hashSync('grafana-secret', 4);
     writeFileSync(live, `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: "${HASH}"\n`);
