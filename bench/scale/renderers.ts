@@ -3,7 +3,7 @@
  * one by one, then registry.metrics()) and the fast path (chunks rendered once per fetch, packed
  * by groups of targets once per change, written as is by every scrape).
  */
-import { buildPromClientRegistry, type ReferenceTarget } from '../promClientReference';
+import { buildPromClientRegistry, type ReferenceTarget } from '../../test/helpers/promClientReference';
 import { TargetGroups } from '../../src/scheduler/targetGroups';
 import { renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
 import { aggregate } from '../../src/model/aggregate';

@@ -4,11 +4,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator';
-import type { SimTarget } from '../../src/simulator/types';
 import { find, parseExposition, value } from '../helpers/exposition';
 import { runExporter, startExporterProcess } from '../helpers/process';
+import { sleep } from '../helpers/sleep';
+import { simTarget } from '../helpers/targets';
 
-const t = (app: string, scenario: SimTarget['scenario'] = 'healthy', environment = 'prod'): SimTarget => ({ app_code: app, module_name: 'default', environment, scenario });
 const ENV = { BK_APP_SECRET: DEMO_CREDENTIALS.bk_app_secret, BK_ACCESS_TOKEN: DEMO_ACCESS_TOKEN };
 
 function configYaml(baseUrl: string, apps: string[], environments = '[prod]'): string {
@@ -39,7 +39,7 @@ describe('bkpaas-exporter command', () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ targets: [t('alpha'), t('beta'), t('broken', 'server_error'), ...Array.from({ length: 12 }, (_, i) => t(`shard-${i}`))] });
+    sim = await startSimulator({ targets: [simTarget('alpha'), simTarget('beta'), simTarget('broken', 'server_error'), ...Array.from({ length: 12 }, (_, i) => simTarget(`shard-${i}`))] });
     dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-cli-'));
   });
   afterAll(async () => {
@@ -143,7 +143,7 @@ describe('bkpaas-exporter command', () => {
       p.child.kill('SIGHUP');
       let apps: string[] = [];
       for (let i = 0; i < 50 && apps[0] !== 'beta'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         apps = find(parseExposition(await (await fetch(`${p.url}/metrics`)).text()), 'bkpaas_target_up').map((s) => s.labels.app_code);
       }
       expect(apps).toEqual(['beta']);

@@ -3,11 +3,13 @@
  * merge with static targets, keep-last-known on failure, undeployed targets, /sd and the landing page.
  */
 import { find, value } from '../helpers/exposition';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
 import type { DiscoveryConfig } from '../../src/config/types';
 import type { SimApp, SimTarget } from '../../src/simulator/types';
+import { sleep } from '../helpers/sleep';
+import { simTarget } from '../helpers/targets';
 
-const T = (app: string, module_name: string, environment: string, scenario: SimTarget['scenario'] = 'healthy'): SimTarget => ({ app_code: app, module_name, environment, scenario });
 
 const APPS: SimApp[] = [
   { code: 'pay-gateway', name: 'Pay gateway', modules: ['default', 'api'] },
@@ -23,13 +25,13 @@ const APPS: SimApp[] = [
 ];
 
 const SIM_TARGETS: SimTarget[] = [
-  T('pay-gateway', 'default', 'prod'),
-  T('pay-gateway', 'default', 'stag', 'empty'), // deployed-never answer of most servers: 200, empty
+  simTarget('pay-gateway', 'healthy', { module_name: 'default', environment: 'prod' }),
+  simTarget('pay-gateway', 'empty', { module_name: 'default', environment: 'stag' }), // deployed-never answer of most servers: 200, empty
   // pay-gateway/api/{prod,stag} are unknown to the simulator: 404, i.e. not deployed there
-  T('pay-legacy', 'default', 'prod'),
-  T('pay-legacy', 'default', 'stag'),
-  T('pay-broken', 'default', 'prod'),
-  T('static-only', 'default', 'prod'),
+  simTarget('pay-legacy', 'healthy', { module_name: 'default', environment: 'prod' }),
+  simTarget('pay-legacy', 'healthy', { module_name: 'default', environment: 'stag' }),
+  simTarget('pay-broken', 'healthy', { module_name: 'default', environment: 'prod' }),
+  simTarget('static-only', 'healthy', { module_name: 'default', environment: 'prod' }),
   // static-missing is configured statically but unknown upstream: a static target keeps up 0
 ];
 
@@ -54,9 +56,9 @@ describe('discovery', () => {
       simTargets: SIM_TARGETS,
       sim: { apps: APPS, pageSize: 3 },
       targets: [
-        specOf(T('pay-gateway', 'default', 'prod'), { labels: { team: 'static' }, source: 'targets[0]' }),
-        specOf(T('static-only', 'default', 'prod'), { source: 'targets[1]' }),
-        specOf(T('static-missing', 'default', 'prod'), { source: 'targets[2]' }),
+        specOf(simTarget('pay-gateway', 'healthy', { module_name: 'default', environment: 'prod' }), { labels: { team: 'static' }, source: 'targets[0]' }),
+        specOf(simTarget('static-only', 'healthy', { module_name: 'default', environment: 'prod' }), { source: 'targets[1]' }),
+        specOf(simTarget('static-missing', 'healthy', { module_name: 'default', environment: 'prod' }), { source: 'targets[2]' }),
       ],
       config: { discovery: DISCOVERY, cache: { ttl_ms: 100 } },
     });
@@ -123,7 +125,7 @@ describe('discovery', () => {
     const key = 'pay-gateway/api/prod';
     const before = h.sim.countRequests(key);
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 120));
+      await sleep(120);
       await h.scrape();
     }
     expect(h.sim.countRequests(key)).toBe(before);

@@ -1,9 +1,9 @@
 /** A real Prometheus reads the exporter's /sd (http_sd_configs) and scrapes each /probe target it lists. */
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
-import type { SimTarget } from '../../src/simulator/types';
+import { startHarness, type Harness } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
+import { simTarget } from '../helpers/targets';
 
-const T = (app: string, module_name: string, environment: string): SimTarget => ({ app_code: app, module_name, environment, scenario: 'healthy' });
 
 describe('/sd with a real Prometheus', () => {
   let h: Harness;
@@ -11,9 +11,9 @@ describe('/sd with a real Prometheus', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      simTargets: [T('alpha', 'default', 'prod'), T('alpha', 'api', 'prod'), T('beta', 'default', 'stag')],
+      simTargets: [simTarget('alpha', 'healthy', { module_name: 'default', environment: 'prod' }), simTarget('alpha', 'healthy', { module_name: 'api', environment: 'prod' }), simTarget('beta', 'healthy', { module_name: 'default', environment: 'stag' })],
       sim: { apps: [{ code: 'alpha', name: 'Alpha', modules: ['default', 'api'] }, { code: 'beta', name: 'Beta', modules: ['default'] }] },
-      targets: [specOf(T('beta', 'default', 'stag'))],
+      targets: [specOf(simTarget('beta', 'healthy', { module_name: 'default', environment: 'stag' }))],
       config: {
         discovery: {
           enabled: true,

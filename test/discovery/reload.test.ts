@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
-import { startHarness, type Harness, simTarget as T } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget } from '../helpers/targets';
+import { sleep } from '../helpers/sleep';
 
 
 function yaml(baseUrl: string, discovery: string): string {
@@ -27,7 +29,7 @@ describe('discovery across reloads', () => {
   const env = { S: DEMO_CREDENTIALS.bk_app_secret, T: DEMO_ACCESS_TOKEN };
   const served = () => h.exporter.targets().map((r) => r.key).sort();
   const waitFor = async (want: string[]) => {
-    for (let i = 0; i < 50 && JSON.stringify(served()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && JSON.stringify(served()) !== JSON.stringify(want); i++) await sleep(50);
     expect(served()).toEqual(want);
   };
 
@@ -35,7 +37,7 @@ describe('discovery across reloads', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-disc-reload-'));
     file = path.join(dir, 'config.yaml');
     h = await startHarness({
-      simTargets: [T('alpha'), T('beta'), T('static-app')],
+      simTargets: [simTarget('alpha'), simTarget('beta'), simTarget('static-app')],
       sim: { apps: [{ code: 'alpha', name: 'A', modules: ['default'] }, { code: 'beta', name: 'B', modules: ['default'] }] },
       targets: [],
       reloadConfig: () => loadConfig(file, env).config,
@@ -58,7 +60,7 @@ describe('discovery across reloads', () => {
     h.sim.setAppListFault('hang');
     writeFileSync(file, yaml(h.sim.baseUrl, '  enabled: true\n  environments: [prod]\n  include_apps: ["^beta$"]'));
     expect((await fetch(`${h.url}/-/reload`, { method: 'POST' })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(served()).toEqual(['alpha/default/prod', 'static-app/default/prod']);
     h.sim.setAppListFault(undefined);
     await h.exporter.discoverNow(); // the hung run times out: last known set kept

@@ -16,9 +16,11 @@ import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/log';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
 import { find, parseExposition, value } from '../helpers/exposition';
-import { configFor as harnessConfig, specOf } from '../helpers/harness';
-import { freePort } from '../helpers/process';
-import { promtoolCheck, sleep, testCerts } from './helpers';
+import { configFor as harnessConfig } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
+import { promtoolCheck, testCerts } from './helpers';
+import { freePort } from '../helpers/net';
+import { sleep } from '../helpers/sleep';
 
 const N = 40;
 

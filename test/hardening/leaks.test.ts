@@ -10,6 +10,7 @@ import type { ProcessSnapshot } from '../../src/model/snapshot';
 import { Budgets } from '../../src/scheduler/budgets';
 import { TargetPool } from '../../src/scheduler/targetPool';
 import { UpstreamError } from '../../src/upstream/errors';
+import { sleep } from '../helpers/sleep';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -57,7 +58,7 @@ describe('per-fetch budgets', () => {
     expect(budgets.start(1_000).signal.aborted).toBe(true);
 
     const timed = new Budgets().start(20);
-    await new Promise((r) => setTimeout(r, 40));
+    await sleep(40);
     expect(timed.signal.aborted).toBe(true);
     expect((timed.signal.reason as DOMException).name).toBe('TimeoutError');
 
@@ -71,7 +72,7 @@ describe('per-fetch budgets', () => {
     );
     pool.setTargets([spec(0)]);
     void pool.refresh(Date.now() + 50);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     pool.close();
     expect(seen?.aborted).toBe(true);
   });

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator';
 import { ROOT, startExporterProcess, type ServerProcess } from '../helpers/process';
-import { requireFreshBuild, sleep } from './helpers';
+import { requireFreshBuild } from './helpers';
+import { sleep } from '../helpers/sleep';
 
 const ENV = { BK_APP_SECRET: DEMO_CREDENTIALS.bk_app_secret, BK_ACCESS_TOKEN: DEMO_ACCESS_TOKEN };
 

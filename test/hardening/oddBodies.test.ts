@@ -6,7 +6,8 @@
  * nothing smuggled in a name may become a series of its own.
  */
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness, simTarget as target } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget, specOf } from '../helpers/targets';
 import { HOSTILE_STRINGS } from '../../src/simulator';
 import { promtoolCheck, requirePromtool } from './helpers';
 
@@ -19,7 +20,7 @@ describe('odd 200 bodies', () => {
 
   beforeAll(async () => {
     await requirePromtool();
-    const sims = [target('nulls', 'null_lists'), target('versions', 'bad_versions'), target('hostile', 'hostile_names'), target('plain', 'healthy')];
+    const sims = [simTarget('nulls', 'null_lists'), simTarget('versions', 'bad_versions'), simTarget('hostile', 'hostile_names'), simTarget('plain', 'healthy')];
     h = await startHarness({
       simTargets: sims,
       targets: sims.map((t) => specOf(t, { labels: { team: 'a"b\\c' } })),

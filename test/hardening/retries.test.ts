@@ -5,7 +5,8 @@
  * target backing off does not hold a concurrency slot meanwhile.
  */
 import { find, value } from '../helpers/exposition';
-import { startHarness, type Harness, simTarget as target } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget } from '../helpers/targets';
 import { backoffMs } from '../../src/scheduler/retry';
 import type { Scenario } from '../../src/simulator/types';
 
@@ -20,7 +21,7 @@ describe('retries', () => {
     [2, 3, 1],
     [3, 3, 0],
   ])('a blip of %i failure(s): %i requests, up %i', async (failures, requests, up) => {
-    h = await startHarness({ simTargets: [target('blip', 'flaky', { flakyFailures: failures })] });
+    h = await startHarness({ simTargets: [simTarget('blip', 'flaky', { flakyFailures: failures })] });
     const m = await h.scrape();
     expect(h.sim.countRequests(key('blip'))).toBe(requests);
     expect(value(m, 'bkpaas_target_up', { app_code: 'blip' })).toBe(up);
@@ -44,14 +45,14 @@ describe('retries', () => {
       'redirect',
       'huge',
     ];
-    h = await startHarness({ simTargets: once.map((s) => target(s.replace(/_/g, '-'), s)), config: { upstream: { max_response_bytes: 64 * 1024 } } });
+    h = await startHarness({ simTargets: once.map((s) => simTarget(s.replace(/_/g, '-'), s)), config: { upstream: { max_response_bytes: 64 * 1024 } } });
     await h.scrape();
     for (const s of once) expect([s, h.sim.countRequests(key(s.replace(/_/g, '-')))]).toEqual([s, 1]);
   });
 
   it('keeps retries inside the budget: a slow 503 is given up at the timeout, not after it', async () => {
     h = await startHarness({
-      simTargets: [target('slow-503', 'service_unavailable', { latencyMs: 300 })],
+      simTargets: [simTarget('slow-503', 'service_unavailable', { latencyMs: 300 })],
       config: { upstream: { timeout_ms: 700 } },
     });
     const m = await h.scrape();
@@ -66,7 +67,7 @@ describe('retries', () => {
 
   it('jitters the backoff: attempts of many targets failing together do not retry in lockstep', async () => {
     const apps = Array.from({ length: 12 }, (_, i) => `bg-${i}`);
-    h = await startHarness({ simTargets: apps.map((a) => target(a, 'bad_gateway')), config: { upstream: { concurrency: 12 } } });
+    h = await startHarness({ simTargets: apps.map((a) => simTarget(a, 'bad_gateway')), config: { upstream: { concurrency: 12 } } });
     await h.scrape();
     const gaps = apps.map((a) => {
       const times = h.sim.requests.filter((r) => r.targetKey === key(a)).map((r) => r.at);
@@ -76,18 +77,20 @@ describe('retries', () => {
     // Full jitter in [0, 200) ms for the first retry: twelve targets never share one delay.
     expect(new Set(gaps).size).toBeGreaterThan(3);
     for (const g of gaps) expect(g).toBeLessThan(300);
+  });
+
+  it('backoffMs is full jitter: random × base × 2^attempt, floored, covering [0, base × 2^attempt)', () => {
     for (let n = 0; n < 4; n++) {
-      for (let i = 0; i < 50; i++) {
-        const d = backoffMs(n);
-        expect(d).toBeGreaterThanOrEqual(0);
-        expect(d).toBeLessThan(200 * 2 ** n);
-      }
+      expect(backoffMs(n, 200, () => 0)).toBe(0);
+      expect(backoffMs(n, 200, () => 0.5)).toBe(100 * 2 ** n);
+      expect(backoffMs(n, 200, () => 0.999999)).toBe(200 * 2 ** n - 1);
     }
+    expect(backoffMs(3, 50, () => 0.25)).toBe(100);
   });
 
   it('does not hold a concurrency slot while backing off', async () => {
     h = await startHarness({
-      simTargets: [target('wobbly', 'bad_gateway'), target('steady', 'healthy', { latencyMs: 50 })],
+      simTargets: [simTarget('wobbly', 'bad_gateway'), simTarget('steady', 'healthy', { latencyMs: 50 })],
       config: { upstream: { concurrency: 1 } },
     });
     await h.scrape();

@@ -21,9 +21,11 @@ import { createLogger } from '../../src/log';
 import { SCENARIOS, startSimulator, type Simulator } from '../../src/simulator';
 import type { SimTarget } from '../../src/simulator/types';
 import { authorizationHeader } from '../../src/upstream/client';
-import { configFor, specOf } from '../helpers/harness';
-import { freePort, runExporter } from '../helpers/process';
+import { configFor } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
+import { runExporter } from '../helpers/process';
 import { rawGet, requireFreshBuild } from './helpers';
+import { freePort } from '../helpers/net';
 
 const APP_CODE = 'leak-test-app';
 const SECRET = `S3cret-${randomBytes(16).toString('hex')}`;

@@ -12,11 +12,11 @@ import { Exporter } from '../../src/exporter';
 import { createApp } from '../../src/http/app';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/log';
-import type { SimTarget } from '../../src/simulator/types';
 import { startHarness, type Harness } from '../helpers/harness';
-import { rawExchange, rawGet, sleep } from './helpers';
+import { rawExchange, rawGet } from './helpers';
+import { sleep } from '../helpers/sleep';
+import { simTarget } from '../helpers/targets';
 
-const t = (app: string, extra: Partial<SimTarget> = {}): SimTarget => ({ app_code: app, module_name: 'default', environment: 'prod', scenario: 'healthy', ...extra });
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -29,7 +29,7 @@ describe('a burst of 200 concurrent scrapes', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
-      simTargets: Array.from({ length: 10 }, (_, i) => t(`app-${i}`, { processTypes: ['web', 'worker', 'beat'], instancesPerType: 5 })),
+      simTargets: Array.from({ length: 10 }, (_, i) => simTarget(`app-${i}`, 'healthy', { processTypes: ['web', 'worker', 'beat'], instancesPerType: 5 })),
       sim: { latencyMs: 500 },
       config: { cache: { ttl_ms: 60_000 }, instance_metrics: true },
     });
@@ -78,7 +78,7 @@ describe('slow, silent and half-open clients', () => {
   const logger = createLogger('silent');
 
   beforeAll(async () => {
-    h = await startHarness({ simTargets: [t('alpha')] });
+    h = await startHarness({ simTargets: [simTarget('alpha')] });
     exporter = new Exporter(h.config, { logger });
     server = await startServer(createApp(exporter, { logger }), { host: '127.0.0.1', port: 0 }, { headersTimeoutMs: 1_000, requestTimeoutMs: 1_500 });
   });
@@ -154,10 +154,10 @@ describe('clients that stop reading their answer', () => {
   beforeAll(async () => {
     // ~4.6 MB of exposition: more than the socket buffers take, so a client that never reads stalls the send.
     h = await startHarness({
-      simTargets: Array.from({ length: 100 }, (_, i) => t(`big-${i}`, { processTypes: ['web', 'worker', 'beat'], instancesPerType: 20 })),
+      simTargets: Array.from({ length: 100 }, (_, i) => simTarget(`big-${i}`, 'healthy', { processTypes: ['web', 'worker', 'beat'], instancesPerType: 20 })),
       config: { instance_metrics: true },
     });
-    h.sim.setTarget(t('late', { scenario: 'slow', latencyMs: 1_500 }));
+    h.sim.setTarget(simTarget('late', 'slow', { latencyMs: 1_500 }));
     exporter = new Exporter({ ...h.config, targets: [...h.config.targets, { ...h.config.targets[0], app_code: 'late' }] }, { logger });
     server = await startServer(createApp(exporter, { logger, maxConcurrentScrapes: 2 }), { host: '127.0.0.1', port: 0 }, { sendTimeoutMs: 1_000 });
   }, 30_000);
@@ -234,7 +234,7 @@ describe('clients that stop reading their answer', () => {
 describe('/probe with missing, malformed and malicious parameters', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ simTargets: [t('alpha')] });
+    h = await startHarness({ simTargets: [simTarget('alpha')] });
   });
   afterAll(() => h.stop());
 

@@ -9,9 +9,11 @@
  */
 import { ConfigError, parseConfigText } from '../../src/config';
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness, simTarget as target } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget, specOf } from '../helpers/targets';
 import type { Scenario } from '../../src/simulator/types';
-import { countingListener, promtoolCheck, sleep, type CountingListener } from './helpers';
+import { countingListener, promtoolCheck, type CountingListener } from './helpers';
+import { sleep } from '../helpers/sleep';
 
 const labelsOf = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 
@@ -38,7 +40,7 @@ describe('upstream faults, per target', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      simTargets: [target(healthy[0], 'healthy'), ...FAULTS.map(([s]) => target(appOf(s), s)), target(healthy[1], 'cnative')],
+      simTargets: [simTarget(healthy[0], 'healthy'), ...FAULTS.map(([s]) => simTarget(appOf(s), s)), simTarget(healthy[1], 'cnative')],
       config: { upstream: { timeout_ms: 1_500, concurrency: 4, max_response_bytes: 1024 * 1024 } },
     });
     // The redirect points at 127.0.0.2 on the simulator's port: listen there and count.
@@ -114,8 +116,8 @@ describe('a failed target keeps its history, and recovers at the next refresh af
   afterEach(() => h?.stop());
 
   it.each(faults)('%s: up 1 → 0 (last success kept) → 1 (fresh data)', async (scenario) => {
-    const t = target('flip', 'healthy');
-    h = await startHarness({ simTargets: [t, target('steady', 'healthy')], config: { cache: { ttl_ms: 1_000 }, upstream: { timeout_ms: 400 } } });
+    const t = simTarget('flip', 'healthy');
+    h = await startHarness({ simTargets: [t, simTarget('steady', 'healthy')], config: { cache: { ttl_ms: 1_000 }, upstream: { timeout_ms: 400 } } });
     const l = labelsOf('flip');
     const first = await h.scrape();
     expect(value(first, 'bkpaas_target_up', l)).toBe(1);
@@ -153,9 +155,9 @@ describe('a slow target among fast ones', () => {
   afterEach(() => h?.stop());
 
   it('concurrency 2, one target hanging: the 20 fast ones are all served in the same scrape', async () => {
-    const fast = Array.from({ length: 20 }, (_, i) => target(`fast-${i}`, 'healthy'));
+    const fast = Array.from({ length: 20 }, (_, i) => simTarget(`fast-${i}`, 'healthy'));
     h = await startHarness({
-      simTargets: [target('stuck', 'hang'), ...fast],
+      simTargets: [simTarget('stuck', 'hang'), ...fast],
       sim: { latencyMs: 20 },
       config: { upstream: { concurrency: 2, timeout_ms: 20_000 } },
     });
@@ -169,9 +171,9 @@ describe('a slow target among fast ones', () => {
   });
 
   it('a hanging and a trickling target with concurrency 3 leave one slot that serves everyone else', async () => {
-    const fast = Array.from({ length: 20 }, (_, i) => target(`fast-${i}`, 'healthy'));
+    const fast = Array.from({ length: 20 }, (_, i) => simTarget(`fast-${i}`, 'healthy'));
     h = await startHarness({
-      simTargets: [target('stuck', 'hang'), target('dribble', 'trickle'), ...fast],
+      simTargets: [simTarget('stuck', 'hang'), simTarget('dribble', 'trickle'), ...fast],
       sim: { latencyMs: 20 },
       config: { upstream: { concurrency: 3, timeout_ms: 1_000 } },
     });
@@ -191,7 +193,7 @@ describe('429 Retry-After', () => {
     ['HTTP date', true, 3],
   ])('%s: not asked again before it passes, asked again after', async (_form, httpDate, seconds) => {
     h = await startHarness({
-      simTargets: [target('limited', 'rate_limited', { retryAfterSeconds: seconds, retryAfterHttpDate: httpDate })],
+      simTargets: [simTarget('limited', 'rate_limited', { retryAfterSeconds: seconds, retryAfterHttpDate: httpDate })],
       config: { cache: { ttl_ms: 100 } },
     });
     const key = 'limited/default/prod';
@@ -218,7 +220,7 @@ describe('a flapping upstream cannot flood the log', () => {
 
   it('30 targets failing and recovering over and over: at most 20 lines per 10 s window', async () => {
     const apps = Array.from({ length: 30 }, (_, i) => `flap-${i}`);
-    h = await startHarness({ simTargets: apps.map((a) => target(a, 'healthy')), config: { cache: { ttl_ms: 100 } } });
+    h = await startHarness({ simTargets: apps.map((a) => simTarget(a, 'healthy')), config: { cache: { ttl_ms: 100 } } });
     const started = Date.now();
     for (let round = 0; round < 12; round++) {
       for (const a of apps) h.sim.setScenario(a, 'default', 'prod', round % 2 ? 'healthy' : 'server_error');
@@ -250,7 +252,7 @@ describe("error answers are logged in the upstream's own words, briefly", () => 
   ] as Array<[Scenario, string]>)('%s → "%s"', async (scenario, expected) => {
     if (!h) {
       const all: Scenario[] = ['bad_request', 'bad_request_numeric', 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'server_error', 'bad_gateway'];
-      h = await startHarness({ simTargets: all.map((s) => target(`st-${s.replace(/_/g, '-')}`, s)) });
+      h = await startHarness({ simTargets: all.map((s) => simTarget(`st-${s.replace(/_/g, '-')}`, s)) });
       await h.scrape();
     }
     const line = h.logs.find((l) => l.includes(`"target":"st-${scenario.replace(/_/g, '-')}/default/prod"`)) ?? '';
@@ -264,7 +266,7 @@ describe('"." and ".." are never names', () => {
   afterAll(() => h?.stop());
 
   it('a target named ".." is refused before any request (URL parsers would resolve it to another API path)', async () => {
-    h = await startHarness({ simTargets: [target('ok', 'healthy')], targets: [specOf(target('ok', 'healthy')), specOf({ app_code: '..', module_name: 'default', environment: 'prod' })] });
+    h = await startHarness({ simTargets: [simTarget('ok', 'healthy')], targets: [specOf(simTarget('ok', 'healthy')), specOf({ app_code: '..', module_name: 'default', environment: 'prod' })] });
     const m = await h.scrape();
     expect(value(m, 'bkpaas_target_fetch_errors_total', { app_code: '..', reason: 'client_error' })).toBe(1);
     expect(value(m, 'bkpaas_target_up', { app_code: 'ok' })).toBe(1);

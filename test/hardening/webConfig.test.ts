@@ -10,6 +10,7 @@ import bcrypt from 'bcryptjs';
 import { BasicAuth, parseBasicAuth } from '../../src/http/basicAuth';
 import { describeWebConfig, loadWebConfig, parseWebConfig, WebConfigError } from '../../src/http/webConfig';
 import { testCerts } from './helpers';
+import { sleep } from '../helpers/sleep';
 
 const HASH = bcrypt.hashSync('s3cret-pass', 4);
 
@@ -182,7 +183,7 @@ describe('basic auth verifier', () => {
       compare: async (p, h) => {
         running++;
         most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
         running--;
         return bcrypt.compare(p, h);
       },

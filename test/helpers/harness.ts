@@ -13,6 +13,7 @@ import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } f
 import type { SimTarget, SimulatorOptions } from '../../src/simulator/types';
 import type { Shard } from '../../src/scheduler/shard';
 import { parseExposition, type ParsedExposition } from './exposition';
+import { specOf } from './targets';
 
 export interface Harness {
   sim: Simulator;
@@ -26,16 +27,6 @@ export interface Harness {
   /** GET /metrics and parse it (asserting 200). */
   scrape(headers?: Record<string, string>): Promise<ParsedExposition>;
   stop(): Promise<void>;
-}
-
-/** A simulator target in module `default`, environment `prod` (the common case in tests). */
-export function simTarget(app_code: string, scenario: SimTarget['scenario'] = 'healthy', extra: Partial<SimTarget> = {}): SimTarget {
-  return { app_code, module_name: 'default', environment: 'prod', scenario, ...extra };
-}
-
-/** A target spec for a simulator target. */
-export function specOf(t: Pick<SimTarget, 'app_code' | 'module_name' | 'environment'>, extra: Partial<TargetSpec> = {}): TargetSpec {
-  return { app_code: t.app_code, module_name: t.module_name, environment: t.environment, labels: {}, source: 'test', ...extra };
 }
 
 /** An exporter config pointing at `sim`. */

@@ -1,8 +1,9 @@
 /** Running the built exporter (dist/main.js) as a child process in tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './net';
+import { sleep } from './sleep';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -10,18 +11,6 @@ export const MAIN = path.join(ROOT, 'dist', 'main.js');
 /** Fails clearly when the build is missing (npm test builds before jest). */
 export function requireBuild(): void {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
-}
-
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunResult {
@@ -91,7 +80,7 @@ export async function startExporterProcess(args: string[], env: NodeJS.ProcessEn
       await stop();
       throw new Error(`exporter did not start:\n${out}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { child, url, output: () => out, stop };
 }

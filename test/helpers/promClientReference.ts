@@ -4,9 +4,9 @@
  * benchmark as the baseline it must beat.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { FETCH_ERROR_REASONS } from '../src/upstream/errors';
-import { INSTANCE, PROCESS, TARGET, TARGET_FAMILIES, type Family } from '../src/metrics/families';
-import type { TargetView } from '../src/metrics/targetChunks';
+import { FETCH_ERROR_REASONS } from '../../src/upstream/errors';
+import { INSTANCE, PROCESS, TARGET, TARGET_FAMILIES, type Family } from '../../src/metrics/families';
+import type { TargetView } from '../../src/metrics/targetChunks';
 
 /** A target as the fast path sees it, but with its labels as an object (prom-client's input). */
 export type ReferenceTarget = Omit<TargetView, 'labels'> & {

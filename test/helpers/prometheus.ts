@@ -11,47 +11,34 @@
  *   also removes the directory. Call `stop()` in `afterAll`; it is safe to call twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findTool, toolsDir, type ToolName } from '../../scripts/test-tools';
+import { freePort } from './net';
+import { sleep } from './sleep';
 
 /** The message every "binary not found" error carries. */
-export const INSTALL_HINT = "install Debian's prometheus package: apt-get install -y prometheus";
+export const INSTALL_HINT = 'run "node scripts/test-tools.js" (npm test does), which provisions Debian\'s prometheus package into .tools/';
 
 /** The binaries of the prometheus package the tests use. */
-export type PrometheusBinary = 'promtool' | 'prometheus';
-
-const OVERRIDE_ENV: Record<PrometheusBinary, string> = { promtool: 'PROMTOOL', prometheus: 'PROMETHEUS' };
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type PrometheusBinary = ToolName;
 
 /**
- * Returns the absolute path of `promtool` or `prometheus`: `$PROMTOOL` / `$PROMETHEUS` when set,
- * else the first match on `$PATH`, else `/usr/bin/<name>`. Throws an Error naming the package to
- * install when none is executable. `env` is for tests of this function.
+ * Returns the absolute path of `promtool` or `prometheus`, looked up exactly as the provisioning
+ * script does (`$PROMTOOL` / `$PROMETHEUS`, the tools folder, `$PATH`). Throws an Error saying how
+ * to provision it when it is missing. `env` is for tests of this function.
  */
 export function findBinary(name: PrometheusBinary, env: NodeJS.ProcessEnv = process.env): string {
-  const override = env[OVERRIDE_ENV[name]];
-  if (override) {
-    if (isExecutable(override)) return path.resolve(override);
-    throw new Error(`${name} not found at ${OVERRIDE_ENV[name]}=${override}: ${INSTALL_HINT}`);
+  let found: string | undefined;
+  try {
+    found = findTool(name, env);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${INSTALL_HINT}`);
   }
-  const dirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
-  for (const dir of [...dirs, '/usr/bin']) {
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return path.resolve(candidate);
-  }
-  throw new Error(`${name} not found on PATH or in /usr/bin: ${INSTALL_HINT}`);
+  if (!found) throw new Error(`${name} not found in ${toolsDir(env)}/bin or on PATH: ${INSTALL_HINT}`);
+  return found;
 }
 
 /** The outcome of one promtool run. */
@@ -96,20 +83,6 @@ export function runPromtool(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, output: `$ promtool ${args.join(' ')}\n${stdout}${stderr}` });
-    });
-  });
-}
-
-/** Returns a TCP port that was free on `host` a moment ago (bind to port 0, read it, close). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not read the bound port'))));
     });
   });
 }
@@ -289,8 +262,6 @@ function toUnixSeconds(t: Date | number): string {
   return String(t instanceof Date ? t.getTime() / 1000 : t);
 }
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 const LOG_LIMIT = 256 * 1024;
 
 /** Children not yet stopped: killed when the test process exits, whatever happened. */
@@ -407,7 +378,7 @@ async function startOnce(binary: string, options: StartPrometheusOptions): Promi
       if (Date.now() > deadline) {
         throw new Error(`prometheus was not ready within ${options.readyTimeoutMs ?? 30_000} ms\n--- prometheus output ---\n${output}`);
       }
-      await delay(100);
+      await sleep(100);
     }
     return makeHandle({ url, port, dir, configFile, config, logs: () => output, stop });
   } catch (err) {
@@ -486,7 +457,7 @@ function makeHandle(base: {
           const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
           throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
         }
-        await delay(200);
+        await sleep(200);
       }
     },
     waitForTargetsUp(timeoutMs) {

@@ -3,8 +3,10 @@
  * scrapes, concurrency bounded, and a slow refresh never holding a scrape past its deadline.
  */
 import { value } from '../helpers/exposition';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
 import type { SimTarget } from '../../src/simulator/types';
+import { sleep } from '../helpers/sleep';
 
 const fleet = (n: number, extra: Partial<SimTarget> = {}): SimTarget[] =>
   Array.from({ length: n }, (_, i) => ({ app_code: `app-${i}`, module_name: 'default', environment: 'prod', scenario: 'healthy' as const, ...extra }));
@@ -32,7 +34,7 @@ describe('caching', () => {
     await h.scrape();
     expect(h.sim.countRequests('app-0/default/prod')).toBe(1);
     expect(h.sim.countRequests('app-1/default/prod')).toBe(1);
-    await new Promise((r) => setTimeout(r, 450));
+    await sleep(450);
     const m = await h.scrape();
     expect(h.sim.countRequests('app-0/default/prod')).toBe(2);
     expect(h.sim.countRequests('app-1/default/prod')).toBe(2);
@@ -59,7 +61,7 @@ describe('caching', () => {
     const firstSuccess = value(first, 'bkpaas_target_last_success_timestamp_seconds', { app_code: 'app-1' });
 
     h.sim.setTarget({ ...targets[1], scenario: 'slow', latencyMs: 3_000 });
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
     const started = Date.now();
     const during = await h.scrape({ 'X-Prometheus-Scrape-Timeout-Seconds': '1' });
     const elapsed = Date.now() - started;
@@ -75,7 +77,7 @@ describe('caching', () => {
     expect(h.sim.countRequests('app-1/default/prod')).toBe(2);
 
     // The background refresh completes and its result is served next.
-    await new Promise((r) => setTimeout(r, 2_500));
+    await sleep(2_500);
     const after = await h.scrape({ 'X-Prometheus-Scrape-Timeout-Seconds': '0.2' });
     expect(value(after, 'bkpaas_target_last_success_timestamp_seconds', { app_code: 'app-1' })).toBeGreaterThan(firstSuccess);
   });
@@ -86,7 +88,7 @@ describe('caching', () => {
     const before = await h.scrape();
     expect(before.samples.some((s) => s.name === 'bkpaas_process_replicas' && s.labels.process_type === 'worker')).toBe(true);
     h.sim.setTarget({ ...t, processTypes: ['web'] });
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     const after = await h.scrape();
     expect(after.samples.some((s) => s.labels.process_type === 'worker')).toBe(false);
     expect(after.samples.some((s) => s.name === 'bkpaas_process_replicas' && s.labels.process_type === 'web')).toBe(true);

@@ -3,7 +3,8 @@
  * unaffected, /metrics still 200 within the deadline, one clear log line, no secret anywhere.
  */
 import { find, value, type ParsedExposition } from '../helpers/exposition';
-import { startHarness, type Harness, simTarget as target } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget } from '../helpers/targets';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
 import type { Scenario } from '../../src/simulator/types';
 
@@ -36,9 +37,9 @@ describe('upstream faults', () => {
   beforeAll(async () => {
     h = await startHarness({
       simTargets: [
-        target(healthy[0], 'healthy'),
-        ...FAULTS.map(([s]) => target(`fault-${s.replace(/_/g, '-')}`, s)),
-        target(healthy[1], 'rollout'),
+        simTarget(healthy[0], 'healthy'),
+        ...FAULTS.map(([s]) => simTarget(`fault-${s.replace(/_/g, '-')}`, s)),
+        simTarget(healthy[1], 'rollout'),
       ],
       config: { upstream: { timeout_ms: 1_500, concurrency: 4 } },
     });

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoFleet } from '../../src/simulator';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { specOf } from '../helpers/targets';
 
 const GOLDEN = path.join(__dirname, '..', 'golden', 'demo-fleet.prom');
 

@@ -1,12 +1,13 @@
 /** The exporter's endpoints other than /metrics: /probe, /healthz, /readyz, /, 404s, scrape limit. */
 import { find, parseExposition, value } from '../helpers/exposition';
-import { startHarness, type Harness, simTarget as t } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget } from '../helpers/targets';
 
 
 describe('HTTP endpoints', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ simTargets: [t('alpha'), t('beta', 'unauthorized'), t('gamma', 'failed')] });
+    h = await startHarness({ simTargets: [simTarget('alpha'), simTarget('beta', 'unauthorized'), simTarget('gamma', 'failed')] });
   });
   afterAll(() => h.stop());
 
@@ -72,7 +73,7 @@ describe('HTTP endpoints', () => {
     const { createApp } = await import('../../src/http/app');
     const { startServer } = await import('../../src/http/server');
     const { createLogger } = await import('../../src/log');
-    h.sim.setTarget({ ...t('alpha'), scenario: 'slow', latencyMs: 800 });
+    h.sim.setTarget({ ...simTarget('alpha'), scenario: 'slow', latencyMs: 800 });
     const logger = createLogger('silent');
     const exporter = new Exporter({ ...h.config, cache: { ttl_ms: 0 } }, { logger });
     const server = await startServer(createApp(exporter, { logger, maxConcurrentScrapes: 2 }), { host: '127.0.0.1', port: 0 });
@@ -84,7 +85,7 @@ describe('HTTP endpoints', () => {
     } finally {
       await server.close(100);
       exporter.close();
-      h.sim.setTarget(t('alpha'));
+      h.sim.setTarget(simTarget('alpha'));
     }
   });
 });

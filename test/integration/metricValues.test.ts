@@ -3,7 +3,8 @@
  * written by hand (exact values) and for each simulator scenario (what the scenario means).
  */
 import { find, value, type ParsedExposition } from '../helpers/exposition';
-import { specOf, startHarness, type Harness, simTarget as T } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget, specOf } from '../helpers/targets';
 
 
 /** A rollout caught mid-way, as a current server sends it (string versions, string status). */
@@ -44,7 +45,7 @@ describe('metric values for a hand-written body', () => {
   const beat = { ...L, process_type: 'beat' };
 
   beforeAll(async () => {
-    const target = T('shop', 'healthy', { body: HAND_BODY });
+    const target = simTarget('shop', 'healthy', { body: HAND_BODY });
     h = await startHarness({ simTargets: [target], targets: [specOf(target, { labels: { team: 'payments' } })], config: { instance_metrics: true } });
     m = await h.scrape();
   });
@@ -138,7 +139,7 @@ describe('metric values for a hand-written body', () => {
   });
 
   it('does not report per-instance series without instance_metrics', async () => {
-    const target = T('shop', 'healthy', { body: HAND_BODY });
+    const target = simTarget('shop', 'healthy', { body: HAND_BODY });
     const h2 = await startHarness({ simTargets: [target] });
     try {
       const m2 = await h2.scrape();
@@ -154,13 +155,13 @@ describe('metric values for each simulator scenario', () => {
   let h: Harness;
   let m: ParsedExposition;
   const targets = [
-    T('healthy-app', 'healthy'),
-    T('cnative-app', 'cnative'),
-    T('rollout-app', 'rollout'),
-    T('crash-app', 'crashloop'),
-    T('failed-app', 'failed'),
-    T('stopped-app', 'stopped'),
-    T('empty-app', 'empty'),
+    simTarget('healthy-app', 'healthy'),
+    simTarget('cnative-app', 'cnative'),
+    simTarget('rollout-app', 'rollout'),
+    simTarget('crash-app', 'crashloop'),
+    simTarget('failed-app', 'failed'),
+    simTarget('stopped-app', 'stopped'),
+    simTarget('empty-app', 'empty'),
   ];
   const of = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 

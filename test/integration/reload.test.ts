@@ -5,7 +5,8 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
 import { find, value } from '../helpers/exposition';
-import { startHarness, type Harness, simTarget as t } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget } from '../helpers/targets';
 
 
 function yamlFor(baseUrl: string, apps: string[], extra = ''): string {
@@ -32,7 +33,7 @@ describe('config reload', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-reload-'));
     file = path.join(dir, 'config.yaml');
     h = await startHarness({
-      simTargets: [t('alpha'), t('beta'), t('gamma')],
+      simTargets: [simTarget('alpha'), simTarget('beta'), simTarget('gamma')],
       targets: [],
       reloadConfig: () => loadConfig(file, env).config,
     });

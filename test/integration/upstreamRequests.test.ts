@@ -2,11 +2,10 @@
 import net from 'node:net';
 import { Exporter } from '../../src/exporter';
 import { createLogger } from '../../src/log';
-import { specOf, startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { simTarget, specOf } from '../helpers/targets';
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS } from '../../src/simulator';
-import type { SimTarget } from '../../src/simulator/types';
 
-const t = (app: string, module_name = 'default', environment = 'prod'): SimTarget => ({ app_code: app, module_name, environment, scenario: 'healthy' });
 
 describe('upstream requests', () => {
   let h: Harness;
@@ -14,8 +13,8 @@ describe('upstream requests', () => {
 
   it('sends the gateway auth JSON, the documented path and only_latest_version only when configured', async () => {
     h = await startHarness({
-      simTargets: [t('unset'), t('latest', 'api', 'stag'), t('all')],
-      targets: [specOf(t('unset')), specOf(t('latest', 'api', 'stag'), { only_latest_version: true }), specOf(t('all'), { only_latest_version: false })],
+      simTargets: [simTarget('unset'), simTarget('latest', 'healthy', { module_name: 'api', environment: 'stag' }), simTarget('all')],
+      targets: [specOf(simTarget('unset')), specOf(simTarget('latest', 'healthy', { module_name: 'api', environment: 'stag' }), { only_latest_version: true }), specOf(simTarget('all'), { only_latest_version: false })],
     });
     await h.scrape();
     const byKey = new Map(h.sim.requests.filter((r) => r.targetKey).map((r) => [r.targetKey!, r]));
@@ -33,14 +32,14 @@ describe('upstream requests', () => {
   });
 
   it('sends X-Bk-Tenant-Id when tenant_id is set', async () => {
-    h = await startHarness({ simTargets: [t('tenant-app')], config: { upstream: { tenant_id: 'tenant-a' } } });
+    h = await startHarness({ simTargets: [simTarget('tenant-app')], config: { upstream: { tenant_id: 'tenant-a' } } });
     await h.scrape();
     expect(h.sim.requests.find((r) => r.targetKey)!.headers['x-bk-tenant-id']).toBe('tenant-a');
   });
 
   it('sends each user identity that is configured (bk_username here) and nothing empty', async () => {
     h = await startHarness({
-      simTargets: [t('user-app')],
+      simTargets: [simTarget('user-app')],
       config: { upstream: { auth: { bk_app_code: DEMO_CREDENTIALS.bk_app_code, bk_app_secret: DEMO_CREDENTIALS.bk_app_secret, bk_username: 'admin' } } },
     });
     const m = await h.scrape();
@@ -49,13 +48,13 @@ describe('upstream requests', () => {
   });
 
   it('URL-encodes path segments', async () => {
-    h = await startHarness({ simTargets: [t('a.b_c~d')] });
+    h = await startHarness({ simTargets: [simTarget('a.b_c~d')] });
     await h.scrape();
     expect(h.sim.requests.find((r) => r.targetKey)!.path).toContain('/applications/a.b_c~d/modules/default/');
   });
 
   it('reuses keep-alive connections across refreshes', async () => {
-    h = await startHarness({ simTargets: [t('ka-1'), t('ka-2')], config: { cache: { ttl_ms: 0 }, upstream: { concurrency: 1 } } });
+    h = await startHarness({ simTargets: [simTarget('ka-1'), simTarget('ka-2')], config: { cache: { ttl_ms: 0 }, upstream: { concurrency: 1 } } });
     // A counting proxy in front of the simulator sees how many TCP connections the exporter opens.
     let connections = 0;
     const upstream = new URL(h.sim.origin);

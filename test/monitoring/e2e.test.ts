@@ -31,6 +31,7 @@ import {
   type VectorSample,
 } from '../helpers/prometheus';
 import { dashboardQueries, labelValuesParts, loadDashboard, substituteVariables, type PanelQuery } from './grafana';
+import { sleep } from '../helpers/sleep';
 
 // ---- the scenario set ---------------------------------------------------------------------------
 
@@ -654,7 +655,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
 
     it('every rule evaluates without error on the scraped data', async () => {
       // One full evaluation after all series arrived.
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       const bad = (await prom().rules()).flatMap((g) => g.rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`));
       expect(bad).toEqual([]);
     });
@@ -678,7 +679,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       // a healthy instance), AtMaxReplicas (max >= 5 > replicas), the exporter alerts.
       // BkpaasProcessCrashLooping compares with the value a minute earlier: it can only start
       // after a minute, and then only for the crash-looping row.
-      await new Promise((r) => setTimeout(r, 1500)); // one more evaluation
+      await sleep(1500); // one more evaluation
       const activeAlerts = (await prom().alerts()).filter(active);
       const describe = (a: ApiAlert) => `${a.labels.alertname} ${targetOf(a.labels)}/${a.labels.process_type ?? ''} ${a.labels.job}`;
       const crashLooping = activeAlerts.filter((a) => a.labels.alertname === 'BkpaasProcessCrashLooping');

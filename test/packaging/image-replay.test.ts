@@ -8,12 +8,13 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, readText } from './lib/chart';
 import { Stage, all, copyArgs, execForm, keyValues, last, parseStages, words } from './lib/dockerfile';
 import { isIgnored, parseDockerignore } from './lib/dockerignore';
+import { freePort } from '../helpers/net';
+import { sleep } from '../helpers/sleep';
 
 jest.setTimeout(300_000);
 
@@ -78,17 +79,6 @@ function replayStage(stage: Stage, root: string): string {
   return root;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: 5000 }, (res) => {
@@ -133,8 +123,7 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 describe('the image, replayed without Docker', () => {
   let tmp: string;
   let app: string;
-  let child: ChildProcess | undefined;
-  let output = '';
+  const children = new Set<ChildProcess>();
 
   beforeAll(() => {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'main.js'))) {
@@ -146,8 +135,8 @@ describe('the image, replayed without Docker', () => {
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited(child, 5000);
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -184,22 +173,22 @@ describe('the image, replayed without Docker', () => {
     for (const dep of Object.keys(pkg.devDependencies)) expect({ dep, installed: fs.existsSync(path.join(app, 'node_modules', dep)) }).toEqual({ dep, installed: false });
   });
 
-  it('starts from its ENTRYPOINT in demo mode and serves /healthz, /metrics and the HEALTHCHECK', async () => {
+  /** Starts the image's ENTRYPOINT in demo mode, as the image would, and waits for /healthz. */
+  async function startEntrypoint() {
     const entrypoint = execForm(last(runtime, 'ENTRYPOINT')!.args)!;
     expect(entrypoint.slice(0, 3)).toEqual(['tini', '--', 'node']);
     // tini only forwards signals; the replay runs node directly, with the image's ENV and WORKDIR.
     const script = inImage(runtime, entrypoint[3], app);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: path.join(tmp, 'no-home') };
     for (const e of all(runtime, 'ENV')) Object.assign(env, keyValues(e.args));
-    expect(env.NODE_ENV).toBe('production');
-
     const port = await freePort();
-    const before = snapshot(app);
-    child = spawn(process.execPath, [script, ...entrypoint.slice(4), '--demo', '--listen', `127.0.0.1:${port}`], {
+    const child = spawn(process.execPath, [script, ...entrypoint.slice(4), '--demo', '--listen', `127.0.0.1:${port}`], {
       cwd: app,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(child);
+    let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
 
@@ -210,16 +199,23 @@ describe('the image, replayed without Docker', () => {
       if (child.exitCode !== null) throw new Error(`the exporter exited with ${child.exitCode}:\n${output}`);
       health = await get(`${base}/healthz`).catch(() => undefined);
       if (health) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     if (!health) throw new Error(`/healthz did not answer within 30s:\n${output}`);
     expect(health.status).toBe(200);
+    return { child, env, port, base, output: () => output };
+  }
+
+  it('starts from its ENTRYPOINT in demo mode and serves /healthz, /metrics and the HEALTHCHECK', async () => {
+    const before = snapshot(app);
+    const { env, port, base, output } = await startEntrypoint();
+    expect(env.NODE_ENV).toBe('production');
 
     // The image's NODE_OPTIONS reach V8: the startup line reports the heap limit they set.
     const oldSpaceMb = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
     expect(oldSpaceMb).toBeGreaterThan(0);
-    for (let i = 0; i < 50 && !output.includes('bkpaas-exporter listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    const listening = output
+    for (let i = 0; i < 50 && !output().includes('bkpaas-exporter listening'); i++) await sleep(100);
+    const listening = output()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { msg?: string; heap_limit_mb?: number })
@@ -229,7 +225,7 @@ describe('the image, replayed without Docker', () => {
 
     let metrics = await get(`${base}/metrics`);
     for (let i = 0; i < 50 && !metrics.body.includes('bkpaas_target_up'); i++) {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       metrics = await get(`${base}/metrics`);
     }
     expect(metrics.status).toBe(200);
@@ -250,9 +246,11 @@ describe('the image, replayed without Docker', () => {
     expect(fs.existsSync(env.HOME!)).toBe(false);
   });
 
-  it('stops on SIGTERM (what tini forwards on `docker stop`)', async () => {
-    expect(child).toBeDefined();
-    child!.kill('SIGTERM');
-    expect(await exited(child!, 10_000)).toBe(true);
+  it('stops on SIGTERM (what tini forwards on `docker stop`) with exit code 0', async () => {
+    const { child } = await startEntrypoint();
+    const code = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.kill('SIGTERM');
+    expect(await exited(child, 10_000)).toBe(true);
+    expect(await code).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 /** demoFleet, generateFleet, evolve, and the standalone CLI's argument parsing. */
 import { demoFleet, generateFleet, startSimulator, type Simulator } from '../../src/simulator';
 import { parseSimulatorArgs, simulatorOptionsFor } from '../../src/simulator/cli';
-import { getProcesses, sleep, type ProcessListBody } from './helpers';
+import { getProcesses, type ProcessListBody } from './helpers';
+import { sleep } from '../helpers/sleep';
 
 test('demoFleet covers every interesting state over a few apps, modules and both environments', () => {
   const fleet = demoFleet();

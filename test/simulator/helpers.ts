@@ -76,6 +76,3 @@ export function rawGet(url: string, headers: Record<string, string> = { 'X-Bkapi
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

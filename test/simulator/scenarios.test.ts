@@ -1,35 +1,32 @@
 /** Every scenario of processes/list/: status, headers and body shape, against a real simulator. */
-import { startSimulator, type Scenario, type SimTarget, type Simulator } from '../../src/simulator';
+import { startSimulator, type SimTarget, type Simulator } from '../../src/simulator';
 import { get, getProcesses, processesPath, type ProcessListBody } from './helpers';
+import { simTarget } from '../helpers/targets';
 
 const PROD = 'prod';
 
-function target(app: string, scenario: Scenario, extra: Partial<SimTarget> = {}): SimTarget {
-  return { app_code: app, module_name: 'default', environment: PROD, scenario, ...extra };
-}
-
 const TARGETS: SimTarget[] = [
-  target('healthy-app', 'healthy', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 175 }),
-  target('cnative-app', 'cnative', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
-  target('rollout-app', 'rollout', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 42 }),
-  target('crash-app', 'crashloop', { processTypes: ['web'], instancesPerType: 4 }),
-  target('failed-app', 'failed', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
-  target('stopped-app', 'stopped', { processTypes: ['web', 'beat'], instancesPerType: 2 }),
-  target('empty-app', 'empty'),
-  target('bad-app', 'bad_request'),
-  target('badnum-app', 'bad_request_numeric'),
-  target('unauth-app', 'unauthorized'),
-  target('forbidden-app', 'forbidden'),
-  target('notfound-app', 'not_found'),
-  target('limited-app', 'rate_limited', { retryAfterSeconds: 7 }),
-  target('limited-default-app', 'rate_limited'),
-  target('error-app', 'server_error'),
-  target('gateway-app', 'bad_gateway'),
-  target('slow-app', 'slow', { latencyMs: 300 }),
-  target('html-app', 'non_json'),
-  target('shape-app', 'wrong_shape'),
-  target('redirect-app', 'redirect'),
-  target('body-app', 'healthy', { body: { processes: { items: [] }, custom: 'verbatim ✓' } }),
+  simTarget('healthy-app', 'healthy', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 175 }),
+  simTarget('cnative-app', 'cnative', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
+  simTarget('rollout-app', 'rollout', { processTypes: ['web', 'worker'], instancesPerType: 3, version: 42 }),
+  simTarget('crash-app', 'crashloop', { processTypes: ['web'], instancesPerType: 4 }),
+  simTarget('failed-app', 'failed', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
+  simTarget('stopped-app', 'stopped', { processTypes: ['web', 'beat'], instancesPerType: 2 }),
+  simTarget('empty-app', 'empty'),
+  simTarget('bad-app', 'bad_request'),
+  simTarget('badnum-app', 'bad_request_numeric'),
+  simTarget('unauth-app', 'unauthorized'),
+  simTarget('forbidden-app', 'forbidden'),
+  simTarget('notfound-app', 'not_found'),
+  simTarget('limited-app', 'rate_limited', { retryAfterSeconds: 7 }),
+  simTarget('limited-default-app', 'rate_limited'),
+  simTarget('error-app', 'server_error'),
+  simTarget('gateway-app', 'bad_gateway'),
+  simTarget('slow-app', 'slow', { latencyMs: 300 }),
+  simTarget('html-app', 'non_json'),
+  simTarget('shape-app', 'wrong_shape'),
+  simTarget('redirect-app', 'redirect'),
+  simTarget('body-app', 'healthy', { body: { processes: { items: [] }, custom: 'verbatim ✓' } }),
 ];
 
 let sim: Simulator;
@@ -317,7 +314,7 @@ test('the default process types are web and worker with 2 instances each', async
 });
 
 test('setScenario switches an existing target', async () => {
-  sim.setTarget(target('switch-app', 'healthy'));
+  sim.setTarget(simTarget('switch-app', 'healthy'));
   expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(200);
   sim.setScenario('switch-app', 'default', PROD, 'server_error');
   expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(500);

@@ -3,7 +3,8 @@ import http from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { HUGE_BODY_BYTES, startSimulator, type Simulator } from '../../src/simulator';
-import { AUTH_HEADER, get, getProcesses, processesPath, rawGet, sleep } from './helpers';
+import { AUTH_HEADER, get, getProcesses, processesPath, rawGet } from './helpers';
+import { sleep } from '../helpers/sleep';
 
 describe('routing', () => {
   let sim: Simulator;
