@@ -7,21 +7,12 @@ import { clientCertSignedBy, localhostCert } from '../helpers/pki';
 import { runPromtool } from '../helpers/prometheus';
 import { MAIN, ROOT, requireBuild } from '../helpers/process';
 
-/**
- * Runs `promtool check metrics` on exposition text and throws with its output unless the text
- * parses and our own families lint clean. prom-client's default metrics carry three names
- * promtool lints (nodejs_active_*_total gauges); those lint lines alone are tolerated.
- */
+/** Runs `promtool check metrics` on exposition text and throws with its output unless it is clean (exit 0, no lint). */
 export async function promtoolCheck(text: string): Promise<void> {
-  const strict = await runPromtool(['check', 'metrics'], { input: text });
-  if (strict.code === 0) return;
-  const tolerated = /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/;
-  const problems = strict.output
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim() !== '' && !tolerated.test(l.trim()));
-  if (strict.code === 3 && problems.length === 0) return;
-  throw new Error(`promtool check metrics failed (exit ${strict.code}):\n${strict.output.slice(0, 4000)}`);
+  const result = await runPromtool(['check', 'metrics'], { input: text });
+  if (result.code !== 0 || result.output !== '$ promtool check metrics\n') {
+    throw new Error(`promtool check metrics failed (exit ${result.code}):\n${result.output.slice(0, 4000)}`);
+  }
 }
 
 /** Keeps promtool's presence explicit: fails (never skips) when it is missing. */
