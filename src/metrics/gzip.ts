@@ -78,21 +78,9 @@ export function gzipJoin(head: Buffer, tail: DeflatedTail): Buffer[] {
   return [HEADER, first, tail.deflate, trailer];
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (the gzip one) of `data`. */
+/** CRC-32 (the gzip one) of `data`: zlib's own (Node.js 20.15+). */
 export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlib.crc32(data);
 }
 
 function gf2Times(mat: Uint32Array, vec: number): number {
