@@ -3,6 +3,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
+/** The levels `--log-level` accepts (pino's, plus silent). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A logger at `level`, writing JSON lines to `destination` (stderr by default). */

@@ -1,5 +1,6 @@
 /** Command-line parsing (contract: Command line). Bad usage is a UsageError → exit code 2. */
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS } from '../log';
 import type { Shard } from '../scheduler/shard';
 
 export class UsageError extends Error {
@@ -11,8 +12,6 @@ export class UsageError extends Error {
 
 export interface CliOptions {
   config: string;
-  /** True when --config or BKPAAS_EXPORTER_CONFIG named the file. */
-  configGiven: boolean;
   listen?: string;
   checkConfig: boolean;
   /** With --check-config: also run discovery once against the upstream and report its size. */
@@ -47,8 +46,6 @@ Options:
 Exit codes: 0 ok, 1 bad config or failed --once, 2 bad usage.
 `;
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 function wholeNumber(flag: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got "${v}"`);
   return Number(v);
@@ -82,7 +79,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   }
   const v = parsed.values;
   const logLevel = v['log-level'] ?? 'info';
-  if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level expects one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
   let shard: Shard | undefined;
   if (v.shard !== undefined || v['total-shards'] !== undefined) {
@@ -96,17 +93,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     shard = { index, total };
   }
   if (v.demo && v.config !== undefined) throw new UsageError('--demo runs without a config file: drop --config');
-  if (v.demo && (v['check-config'] || v.once)) {
-    // --demo --once is useful (prints the simulator's metrics); --check-config has nothing to check.
-    if (v['check-config']) throw new UsageError('--check-config needs a config file, not --demo');
-  }
+  // --demo --once is useful (prints the simulator's metrics); --check-config has nothing to check.
+  if (v.demo && v['check-config']) throw new UsageError('--check-config needs a config file, not --demo');
   if (v['check-config'] && v.once) throw new UsageError('--check-config and --once are exclusive');
   if (v.discover && !v['check-config']) throw new UsageError('--discover goes with --check-config');
 
   const fromEnv = env.BKPAAS_EXPORTER_CONFIG;
   return {
     config: v.config ?? (fromEnv || 'config.yaml'),
-    configGiven: v.config !== undefined || !!fromEnv,
     listen: v.listen,
     checkConfig: !!v['check-config'],
     discover: !!v.discover,

@@ -28,7 +28,10 @@ export class DiscoveryManager {
     private readonly deps: DiscoveryDeps,
     private readonly metrics: SelfMetrics,
     private readonly logger: Logger,
-    /** Called with the new set after every successful run that changed it. */
+    /**
+     * Called with the current set after every successful run, changed or not: the pool re-checks
+     * its undeployed targets after each run.
+     */
     private readonly onChange: (targets: TargetSpec[]) => void,
     seed?: DiscoveryManager,
   ) {
@@ -99,15 +102,16 @@ export class DiscoveryManager {
       if (changed) this.logger.info({ targets: result.targets.length }, 'discovered target set changed');
     } catch (err) {
       if (this.stopped) return;
-      this.failed(err, 'app list');
+      this.failed(err);
     }
   }
 
-  private failed(err: unknown, what: string): void {
+  /** The app list could not be read: the whole run failed. */
+  private failed(err: unknown): void {
     const reason = err instanceof UpstreamError ? err.reason : 'invalid_response';
     const message = err instanceof Error ? err.message : String(err);
-    this.status.lastError = `${what}: ${message}`;
+    this.status.lastError = `app list: ${message}`;
     this.metrics.discoveryErrors.inc({ reason });
-    this.logger.warn({ reason, what }, `discovery failed, keeping the last known targets: ${message}`);
+    this.logger.warn({ reason, what: 'app list' }, `discovery failed, keeping the last known targets: ${message}`);
   }
 }
