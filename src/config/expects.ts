@@ -12,8 +12,8 @@ const NAME = 'letters, digits, ".", "_", "~" and "-"';
 const BOOL = 'true or false';
 const LABELS = 'a mapping of label names to values, such as {team: payments}';
 const LABEL_VALUE = 'a string (numbers and booleans are converted)';
-const REGEX_LIST = 'a list of regular expressions, each matched against the whole name, such as ["demo-.*"]';
-const REGEX = 'a regular expression (a string), matched against the whole name, such as "demo-.*"';
+const REGEX_LIST = 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]';
+const REGEX = 'a regular expression (a string), searched for within the name (anchor with ^...$ for whole names), such as "^pay-"';
 const secret = (key: string): string => `a non-empty string such as "\${ENV_VAR}" (or ${key}_file: the path of a file holding it)`;
 
 /** Per-key expectations, by path pattern. */
