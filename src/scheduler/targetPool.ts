@@ -120,9 +120,12 @@ export class TargetPool {
     clearTimeout(timer);
   }
 
-  /** Exposition text of the given targets (all by default), from their last completed fetch. */
+  /**
+   * Exposition text of the given targets (all by default), from their last completed fetch;
+   * `bkpaas_target_up 0` for a target without one yet.
+   */
   render(targets?: readonly TargetRecord[]): string {
-    if (targets) return renderTargets(targets.filter((r) => r.chunks).map((r) => r.chunks!));
+    if (targets) return renderTargets(targets.map((r) => r.chunks));
     return this.rendered().text();
   }
 

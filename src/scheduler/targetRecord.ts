@@ -25,8 +25,11 @@ export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
 export class TargetRecord {
   readonly key: string;
   readonly labels: string;
-  /** Rendered series per family; undefined until the first fetch completes. */
-  chunks?: TargetChunks;
+  /**
+   * Rendered series per family. Until the first fetch completes: `bkpaas_target_up 0` alone, so
+   * a target whose fetch hangs or waits for a slot is visible (and alertable) from the start.
+   */
+  chunks: TargetChunks;
   lastError?: UpstreamError;
   lastStartedAt?: number;
   lastFinishedAt?: number;
@@ -43,6 +46,7 @@ export class TargetRecord {
   ) {
     this.key = targetKey(spec);
     this.labels = targetLabels(spec);
+    this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics });
   }
 
   /**
@@ -53,7 +57,7 @@ export class TargetRecord {
 
   get health(): TargetHealth {
     if (this.undeployed) return 'undeployed';
-    if (!this.chunks) return 'pending';
+    if (this.lastFinishedAt === undefined) return 'pending';
     return this.lastError ? 'down' : 'up';
   }
 
