@@ -1,17 +1,26 @@
 /**
- * Broken targets must not hide themselves: every configured target has bkpaas_target_up from
- * the first scrape on, and a /probe never answers an empty 200.
+ * Broken targets must neither hide themselves nor starve healthy ones: every configured target
+ * has bkpaas_target_up from the first scrape on, a /probe never answers an empty 200, targets
+ * that hang cannot take the connection slots from a healthy target listed after them.
  */
-import { find, parseExposition, value } from '../helpers/exposition';
+import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
 import { startHarness, simTarget, type Harness } from '../helpers/harness';
 
 const TTL_MS = 1_000;
 const TIMEOUT_MS = 500;
 const CONCURRENCY = 8;
 const HANGING = 64;
+/** One pass over the hanging targets listed before the healthy one, at full concurrency. */
+const PASS_MS = Math.ceil(HANGING / CONCURRENCY) * TIMEOUT_MS;
 /** A Prometheus scrape with a 1 s timeout: answered after 0.9 s at the latest. */
 const SCRAPE = { 'X-Prometheus-Scrape-Timeout-Seconds': '1' };
+/**
+ * One with a 0.5 s timeout: a scrape waits for the fetches in flight (the hanging ones always
+ * are) until its deadline, so these come every 0.45 s, well within a ttl.
+ */
+const QUICK_SCRAPE = { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const app = (i: number) => `hang-${String(i).padStart(3, '0')}`;
 const hangingTargets = () => Array.from({ length: HANGING }, (_, i) => simTarget(app(i), 'hang'));
 
@@ -51,4 +60,37 @@ describe('broken targets', () => {
     expect(find(m, 'bkpaas_target_fetch_duration_seconds')).toHaveLength(0);
     expect(find(m, 'bkpaas_target_fetch_errors_total')).toHaveLength(0);
   });
+
+  it('a healthy target listed after hanging ones is up after one pass and stays fresh within 2 × ttl', async () => {
+    h = await startHarness({
+      simTargets: [...hangingTargets(), simTarget('healthy-last')],
+      config: { cache: { ttl_ms: TTL_MS }, upstream: { timeout_ms: TIMEOUT_MS, concurrency: CONCURRENCY } },
+    });
+    const healthy = { app_code: 'healthy-last' };
+    const scrapeEvery = async (ms: number, until: number, each: (m: ParsedExposition, at: number) => void) => {
+      while (Date.now() < until) {
+        const started = Date.now();
+        const m = await h.scrape(QUICK_SCRAPE);
+        each(m, Date.now());
+        await sleep(Math.max(0, started + ms - Date.now()));
+      }
+    };
+    const start = Date.now();
+    // Prometheus-like scrapes while the first pass over the hanging targets runs.
+    await scrapeEvery(250, start + PASS_MS + 250, () => {});
+    // Nothing tells the healthy target apart before it is first fetched; after that pass it is up.
+    const second = await h.scrape(QUICK_SCRAPE);
+    expect(value(second, 'bkpaas_target_up', healthy)).toBe(1);
+
+    // From then on the hanging targets (due again every ttl) must not hold it back.
+    const ages: number[] = [];
+    await scrapeEvery(250, Date.now() + 6 * TTL_MS, (m, at) => {
+      expect(value(m, 'bkpaas_target_up', healthy)).toBe(1);
+      ages.push(at - value(m, 'bkpaas_target_last_success_timestamp_seconds', healthy) * 1000);
+    });
+    expect(ages.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...ages)).toBeLessThanOrEqual(2 * TTL_MS);
+    // And they are still tried: each of them at least once, within the concurrency.
+    for (let i = 0; i < HANGING; i++) expect(h.sim.countRequests(`${app(i)}/default/prod`)).toBeGreaterThanOrEqual(1);
+  }, 20_000);
 });
