@@ -1,6 +1,6 @@
 /**
  * The targets of this process and their cache: refreshes what is due (at most once per ttl per
- * target, concurrent scrapes sharing one refresh),
+ * target, less often while a target keeps failing; concurrent scrapes sharing one refresh),
  * bounded by one concurrency limit across all targets in which failing targets cannot crowd out
  * healthy ones, and renders the cached result.
  */
@@ -11,6 +11,7 @@ import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
+import { refetchDelayMs } from './failureBackoff';
 import { Limiter, type Lane } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
 import { TargetGroups } from './targetGroups';
@@ -87,7 +88,9 @@ export class TargetPool {
       const old = this.records.get(key);
       const keep = old && !resetAll && sameSpec(old.spec, spec);
       const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
-      if (keep && old.lastStartedAt !== undefined) old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + settings.ttlMs);
+      if (keep && old.lastStartedAt !== undefined) {
+        old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
+      }
       next.set(key, record);
       ordered.push(record);
     }
@@ -205,6 +208,7 @@ export class TargetPool {
             return;
           }
           record.failed(error, attempt.startedAt, Date.now());
+          record.nextDueAt = Math.max(record.nextDueAt, scheduledAt + refetchDelayMs(record.failuresInARow, this.settings.ttlMs));
           this.events.onFailure?.(record, error);
         },
       )

@@ -36,8 +36,13 @@ export class TargetRecord {
   lastSuccessAt?: number;
   durationSeconds = 0;
   readonly errorCounts = new Map<FetchErrorReason, number>();
+  /** Failed fetches since the last success (drives the failure backoff). */
+  failuresInARow = 0;
   inflight?: Promise<void>;
-  /** Not fetched again before this time (ms): last start + ttl, or later after a Retry-After. */
+  /**
+   * Not fetched again before this time (ms): last start + ttl, later while the target keeps
+   * failing (failureBackoff.ts) or after a Retry-After.
+   */
   nextDueAt = 0;
 
   constructor(
@@ -61,6 +66,7 @@ export class TargetRecord {
     return this.lastError ? 'down' : 'up';
   }
 
+
   isDue(now: number): boolean {
     return !this.inflight && now >= this.nextDueAt;
   }
@@ -69,6 +75,7 @@ export class TargetRecord {
   succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
     this.undeployed = false;
     this.lastError = undefined;
+    this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     // The rows are rendered, not kept: at thousands of targets they would double the live heap.
     this.finish(startedAt, finishedAt, rows);
@@ -88,6 +95,7 @@ export class TargetRecord {
   failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
     this.undeployed = false;
     this.lastError = error;
+    this.failuresInARow += 1;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);
     this.finish(startedAt, finishedAt);
   }

@@ -1,10 +1,12 @@
 /**
  * Broken targets must neither hide themselves nor starve healthy ones: every configured target
  * has bkpaas_target_up from the first scrape on, a /probe never answers an empty 200, targets
- * that hang cannot take the connection slots from a healthy target listed after them.
+ * that hang cannot take the connection slots from a healthy target listed after them, and a
+ * target that keeps failing is asked less and less often (up to a cap).
  */
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
 import { startHarness, simTarget, type Harness } from '../helpers/harness';
+import { MAX_BACKOFF_TTLS } from '../../src/scheduler/failureBackoff';
 
 const TTL_MS = 1_000;
 const TIMEOUT_MS = 500;
@@ -93,4 +95,31 @@ describe('broken targets', () => {
     // And they are still tried: each of them at least once, within the concurrency.
     for (let i = 0; i < HANGING; i++) expect(h.sim.countRequests(`${app(i)}/default/prod`)).toBeGreaterThanOrEqual(1);
   }, 20_000);
+
+  it('asks a target that keeps failing less and less often, and sees its recovery within the backoff cap', async () => {
+    const ttl = 200;
+    h = await startHarness({ simTargets: [simTarget('broken', 'server_error')], config: { cache: { ttl_ms: ttl } } });
+    const key = 'broken/default/prod';
+    const until = Date.now() + 15 * ttl;
+    let m: ParsedExposition | undefined;
+    while (Date.now() < until) {
+      m = await h.scrape();
+      await sleep(ttl / 4);
+    }
+    // Once per ttl would be a dozen attempts or more; waits of 1, 2, 4, 4, … ttl give about 6.
+    const attempts = h.sim.countRequests(key);
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    expect(attempts).toBeLessThanOrEqual(8);
+    // Fewer attempts, fewer counted failures: the counter counts fetches, not time.
+    expect(value(m!, 'bkpaas_target_fetch_errors_total', { app_code: 'broken', reason: 'server_error' })).toBe(attempts);
+
+    h.sim.setScenario('broken', 'default', 'prod', 'healthy');
+    const recovered = Date.now();
+    for (;;) {
+      const now = await h.scrape();
+      if (value(now, 'bkpaas_target_up', { app_code: 'broken' }) === 1) break;
+      expect(Date.now() - recovered).toBeLessThan(MAX_BACKOFF_TTLS * ttl + 300);
+      await sleep(ttl / 4);
+    }
+  });
 });
