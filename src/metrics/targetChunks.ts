@@ -9,12 +9,13 @@ import { FETCH_ERROR_REASONS, type FetchErrorReason } from '../upstream/errors';
 import { escapeLabelValue, formatValue } from './exposition';
 import { FAMILY_INDEX, INSTANCE, PROCESS, TARGET, TARGET_FAMILIES } from './families';
 
-/** What is known about a target after its last completed fetch. */
+/** What is known about a target after its last completed fetch (or before its first). */
 export interface TargetView {
   /** The target's own labels, formatted: `app_code="a",module_name="m",environment="e"[,extra...]`. */
   labels: string;
   up: boolean;
-  durationSeconds: number;
+  /** Duration of the last completed fetch; undefined before the first. */
+  durationSeconds?: number;
   /** Unix seconds of the last successful fetch; undefined before the first. */
   lastSuccessSeconds?: number;
   errorCounts: ReadonlyMap<FetchErrorReason, number>;
@@ -91,7 +92,7 @@ export function renderTargetChunks(view: TargetView): TargetChunks {
   }
 
   add(TARGET.up.name, view.labels, view.up ? 1 : 0);
-  add(TARGET.fetchDuration.name, view.labels, view.durationSeconds);
+  if (view.durationSeconds !== undefined) add(TARGET.fetchDuration.name, view.labels, view.durationSeconds);
   if (view.lastSuccessSeconds !== undefined) add(TARGET.lastSuccess.name, view.labels, view.lastSuccessSeconds);
   for (const reason of FETCH_ERROR_REASONS) {
     const n = view.errorCounts.get(reason);

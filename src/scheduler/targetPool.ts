@@ -1,7 +1,8 @@
 /**
  * The targets of this process and their cache: refreshes what is due (at most once per ttl per
- * target, concurrent scrapes sharing one refresh), bounded by one concurrency limit across all
- * targets, and renders the cached result.
+ * target, less often while a target keeps failing; concurrent scrapes sharing one refresh),
+ * bounded by one concurrency limit across all targets in which failing targets cannot crowd out
+ * healthy ones, and renders the cached result.
  */
 import type { TargetSpec } from '../config/types';
 import { aggregate } from '../model/aggregate';
@@ -10,7 +11,8 @@ import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
-import { Limiter } from './limiter';
+import { refetchDelayMs } from './failureBackoff';
+import { Limiter, type Lane } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
 import { TargetGroups } from './targetGroups';
 import { TargetRecord, targetKey } from './targetRecord';
@@ -45,6 +47,8 @@ export class TargetPool {
   private generation = 0;
   private cache?: { generation: number; rendered: RenderedTargets };
   private readonly groups = new TargetGroups();
+  /** Served targets whose last fetch succeeded. */
+  private upCount = 0;
 
   constructor(
     private readonly fetcher: Fetcher,
@@ -84,12 +88,16 @@ export class TargetPool {
       const old = this.records.get(key);
       const keep = old && !resetAll && sameSpec(old.spec, spec);
       const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
-      if (keep && old.lastStartedAt !== undefined) old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + settings.ttlMs);
+      if (keep && old.lastStartedAt !== undefined) {
+        old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
+      }
       next.set(key, record);
       ordered.push(record);
     }
     this.records = next;
     this.ordered = ordered;
+    this.upCount = ordered.filter((r) => r.health === 'up').length;
+    this.shareSlots();
     this.groups.setTargets(ordered);
     this.generation += 1;
   }
@@ -120,9 +128,12 @@ export class TargetPool {
     clearTimeout(timer);
   }
 
-  /** Exposition text of the given targets (all by default), from their last completed fetch. */
+  /**
+   * Exposition text of the given targets (all by default), from their last completed fetch;
+   * `bkpaas_target_up 0` for a target without one yet.
+   */
   render(targets?: readonly TargetRecord[]): string {
-    if (targets) return renderTargets(targets.filter((r) => r.chunks).map((r) => r.chunks!));
+    if (targets) return renderTargets(targets.map((r) => r.chunks));
     return this.rendered().text();
   }
 
@@ -137,9 +148,12 @@ export class TargetPool {
     return this.cache.rendered;
   }
 
-  /** Runs `task` under the shared upstream concurrency limit (discovery's requests use it too). */
+  /**
+   * Runs `task` under the shared upstream concurrency limit (discovery's requests use it too),
+   * after the fetches of targets known to be up, like a target not fetched yet.
+   */
   limited<T>(task: () => Promise<T>): Promise<T> {
-    return this.limiter.run(task);
+    return this.limiter.run(task, 'unknown');
   }
 
   /** Makes undeployed targets due again (after a discovery run). */
@@ -159,12 +173,23 @@ export class TargetPool {
     this.budgets.close(new Error('exporter shutting down'));
   }
 
+  /**
+   * Failing targets may hold at most half of the slots while any target is up, so targets that
+   * hang cannot take every slot from the healthy ones (with nothing up there is nobody to keep
+   * slots for, and they may use them all).
+   */
+  private shareSlots(): void {
+    const share = this.upCount > 0 ? Math.max(1, Math.floor(this.settings.concurrency / 2)) : Infinity;
+    this.limiter.setLaneLimit('failing', share);
+  }
+
   private start(record: TargetRecord): void {
     const scheduledAt = Date.now();
     record.nextDueAt = scheduledAt + this.settings.ttlMs;
+    const wasUp = record.health === 'up';
     // The fetch's duration and budget start when it gets a connection slot, not while it queues.
     const attempt = { startedAt: scheduledAt };
-    record.inflight = this.fetchWithRetries(record, attempt)
+    record.inflight = this.fetchWithRetries(record, laneOf(record), attempt)
       .then(
         (snapshot) => {
           const wasDown = record.health === 'down';
@@ -183,6 +208,7 @@ export class TargetPool {
             return;
           }
           record.failed(error, attempt.startedAt, Date.now());
+          record.nextDueAt = Math.max(record.nextDueAt, scheduledAt + refetchDelayMs(record.failuresInARow, this.settings.ttlMs));
           this.events.onFailure?.(record, error);
         },
       )
@@ -192,11 +218,16 @@ export class TargetPool {
         if (this.records.get(record.key) === record) {
           this.groups.changed(record);
           this.generation += 1;
+          const isUp = record.health === 'up';
+          if (isUp !== wasUp) {
+            this.upCount += isUp ? 1 : -1;
+            this.shareSlots();
+          }
         }
       });
   }
 
-  private async fetchWithRetries(record: TargetRecord, attempt: { startedAt: number }): Promise<ProcessSnapshot> {
+  private async fetchWithRetries(record: TargetRecord, lane: Lane, attempt: { startedAt: number }): Promise<ProcessSnapshot> {
     const retries = this.settings.retries ?? 2;
     let budget: Budget | undefined;
     try {
@@ -208,7 +239,7 @@ export class TargetPool {
               budget = this.budgets.start(this.settings.timeoutMs);
             }
             return this.fetcher(record.spec, budget.signal);
-          });
+          }, lane);
         } catch (err) {
           if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.signal.aborted) throw err;
           try {
@@ -222,6 +253,13 @@ export class TargetPool {
       budget?.release();
     }
   }
+}
+
+/** The lane of a target's next fetch, by its last completed one. */
+function laneOf(record: TargetRecord): Lane {
+  const health = record.health;
+  if (health === 'up') return 'proven';
+  return health === 'down' ? 'failing' : 'unknown';
 }
 
 function sameSpec(a: TargetSpec, b: TargetSpec): boolean {

@@ -25,16 +25,24 @@ export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
 export class TargetRecord {
   readonly key: string;
   readonly labels: string;
-  /** Rendered series per family; undefined until the first fetch completes. */
-  chunks?: TargetChunks;
+  /**
+   * Rendered series per family. Until the first fetch completes: `bkpaas_target_up 0` alone, so
+   * a target whose fetch hangs or waits for a slot is visible (and alertable) from the start.
+   */
+  chunks: TargetChunks;
   lastError?: UpstreamError;
   lastStartedAt?: number;
   lastFinishedAt?: number;
   lastSuccessAt?: number;
   durationSeconds = 0;
   readonly errorCounts = new Map<FetchErrorReason, number>();
+  /** Failed fetches since the last success (drives the failure backoff). */
+  failuresInARow = 0;
   inflight?: Promise<void>;
-  /** Not fetched again before this time (ms): last start + ttl, or later after a Retry-After. */
+  /**
+   * Not fetched again before this time (ms): last start + ttl, later while the target keeps
+   * failing (failureBackoff.ts) or after a Retry-After.
+   */
   nextDueAt = 0;
 
   constructor(
@@ -43,6 +51,7 @@ export class TargetRecord {
   ) {
     this.key = targetKey(spec);
     this.labels = targetLabels(spec);
+    this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics });
   }
 
   /**
@@ -53,9 +62,10 @@ export class TargetRecord {
 
   get health(): TargetHealth {
     if (this.undeployed) return 'undeployed';
-    if (!this.chunks) return 'pending';
+    if (this.lastFinishedAt === undefined) return 'pending';
     return this.lastError ? 'down' : 'up';
   }
+
 
   isDue(now: number): boolean {
     return !this.inflight && now >= this.nextDueAt;
@@ -65,6 +75,7 @@ export class TargetRecord {
   succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
     this.undeployed = false;
     this.lastError = undefined;
+    this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     // The rows are rendered, not kept: at thousands of targets they would double the live heap.
     this.finish(startedAt, finishedAt, rows);
@@ -84,6 +95,7 @@ export class TargetRecord {
   failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
     this.undeployed = false;
     this.lastError = error;
+    this.failuresInARow += 1;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);
     this.finish(startedAt, finishedAt);
   }

@@ -165,8 +165,9 @@ describe('a slow target among fast ones', () => {
     const m = await h.scrape({ 'X-Prometheus-Scrape-Timeout-Seconds': '3' });
     expect(Date.now() - started).toBeLessThan(3_000);
     for (const t of fast) expect(value(m, 'bkpaas_target_up', labelsOf(t.app_code))).toBe(1);
-    // The hanging target has no completed fetch yet: no series, and still exactly one request.
-    expect(find(m, 'bkpaas_target_up', labelsOf('stuck'))).toHaveLength(0);
+    // The hanging target has no completed fetch yet: up 0 (nothing else), and still exactly one request.
+    expect(value(m, 'bkpaas_target_up', labelsOf('stuck'))).toBe(0);
+    expect(m.samples.filter((s) => s.labels.app_code === 'stuck' && s.name !== 'bkpaas_target_up')).toHaveLength(0);
     expect(h.sim.countRequests('stuck/default/prod')).toBe(1);
   });
 

@@ -73,7 +73,7 @@ export function buildPromClientRegistry(targets: readonly ReferenceTarget[]): Re
       }
     }
     set(TARGET.up, t.labels, t.up ? 1 : 0);
-    set(TARGET.fetchDuration, t.labels, t.durationSeconds);
+    if (t.durationSeconds !== undefined) set(TARGET.fetchDuration, t.labels, t.durationSeconds);
     if (t.lastSuccessSeconds !== undefined) set(TARGET.lastSuccess, t.labels, t.lastSuccessSeconds);
     for (const reason of FETCH_ERROR_REASONS) {
       const n = t.errorCounts.get(reason);
