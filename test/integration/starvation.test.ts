@@ -5,7 +5,9 @@
  * target that keeps failing is asked less and less often (up to a cap).
  */
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
-import { startHarness, simTarget, type Harness } from '../helpers/harness';
+import { startHarness, type Harness } from '../helpers/harness';
+import { sleep } from '../helpers/sleep';
+import { simTarget } from '../helpers/targets';
 import { MAX_BACKOFF_TTLS } from '../../src/scheduler/failureBackoff';
 
 const TTL_MS = 1_000;
@@ -22,7 +24,6 @@ const SCRAPE = { 'X-Prometheus-Scrape-Timeout-Seconds': '1' };
  */
 const QUICK_SCRAPE = { 'X-Prometheus-Scrape-Timeout-Seconds': '0.5' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const app = (i: number) => `hang-${String(i).padStart(3, '0')}`;
 const hangingTargets = () => Array.from({ length: HANGING }, (_, i) => simTarget(app(i), 'hang'));
 
