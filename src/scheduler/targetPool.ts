@@ -86,7 +86,8 @@ export class TargetPool {
       const key = targetKey(spec);
       if (next.has(key)) continue;
       const old = this.records.get(key);
-      const keep = old && !resetAll && sameSpec(old.spec, spec);
+      const keep = old && !resetAll && keepsResult(old, spec);
+      if (keep) old.respec(spec);
       const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
       if (keep && old.lastStartedAt !== undefined) {
         old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
@@ -262,9 +263,18 @@ function laneOf(record: TargetRecord): Lane {
   return health === 'down' ? 'failing' : 'unknown';
 }
 
-function sameSpec(a: TargetSpec, b: TargetSpec): boolean {
-  return (
-    a.only_latest_version === b.only_latest_version &&
-    JSON.stringify(Object.entries(a.labels).sort()) === JSON.stringify(Object.entries(b.labels).sort())
-  );
+/**
+ * Whether a reload may keep `old`'s cached result for `next`: the same request and labels, and
+ * the same rules for a 404. A target that moves between discovery and the static list keeps its
+ * result only when it is up or not yet fetched: a discovered target's 404 is silent (undeployed)
+ * while a static target's is `up 0`, so a failed or undeployed record starts again.
+ */
+function keepsResult(old: TargetRecord, next: TargetSpec): boolean {
+  const a = old.spec;
+  const sameRequest =
+    a.only_latest_version === next.only_latest_version &&
+    JSON.stringify(Object.entries(a.labels).sort()) === JSON.stringify(Object.entries(next.labels).sort());
+  if (!sameRequest) return false;
+  if (!!a.discovered === !!next.discovered) return true;
+  return old.health === 'up' || old.health === 'pending';
 }

@@ -23,6 +23,7 @@ export function targetLabels(t: TargetSpec): string {
 export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
 
 export class TargetRecord {
+  private _spec: TargetSpec;
   readonly key: string;
   readonly labels: string;
   /**
@@ -46,9 +47,10 @@ export class TargetRecord {
   nextDueAt = 0;
 
   constructor(
-    readonly spec: TargetSpec,
+    spec: TargetSpec,
     readonly instanceMetrics: boolean,
   ) {
+    this._spec = spec;
     this.key = targetKey(spec);
     this.labels = targetLabels(spec);
     this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics });
@@ -59,6 +61,16 @@ export class TargetRecord {
    * nothing, pages no one, and is re-checked after the next discovery run.
    */
   undeployed = false;
+
+  /** What the config says about this target (its source and discovered flag may change on reload). */
+  get spec(): TargetSpec {
+    return this._spec;
+  }
+
+  /** Takes a reloaded spec of the same target whose cached result stays valid (same key and labels). */
+  respec(spec: TargetSpec): void {
+    this._spec = spec;
+  }
 
   get health(): TargetHealth {
     if (this.undeployed) return 'undeployed';
