@@ -67,6 +67,7 @@ function toConfig(p: ParsedConfig): ExporterConfig {
       timeout_ms: p.upstream.timeout,
       concurrency: p.upstream.concurrency,
       max_response_bytes: p.upstream.max_response_bytes,
+      max_retry_after_ms: p.upstream.max_retry_after,
     },
     cache: { ttl_ms: p.cache.ttl },
     targets: expandTargets(p.targets),

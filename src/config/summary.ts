@@ -42,6 +42,7 @@ export function describeConfig(config: ExporterConfig, file: string): string {
     `  timeout:          ${formatDuration(up.timeout_ms)}`,
     `  concurrency:      ${up.concurrency}`,
     `  max response:     ${formatByteSize(up.max_response_bytes)}`,
+    `  max retry-after:  ${formatDuration(up.max_retry_after_ms)}`,
     `cache ttl:          ${formatDuration(config.cache.ttl_ms)}`,
     `instance metrics:   ${config.instance_metrics ? 'on' : 'off'}`,
     `static targets:     ${config.targets.length}`,

@@ -32,6 +32,7 @@ describe('valid configs', () => {
         timeout_ms: 10_000,
         concurrency: 16,
         max_response_bytes: 16 * 1024 * 1024,
+        max_retry_after_ms: 300_000,
       },
       cache: { ttl_ms: 15_000 },
       targets: [{ app_code: 'demo-app', module_name: 'default', environment: 'prod', labels: {}, source: 'targets[0]' }],
@@ -71,6 +72,7 @@ describe('valid configs', () => {
         timeout_ms: 2_500,
         concurrency: 4,
         max_response_bytes: 1024 * 1024,
+        max_retry_after_ms: 90_000,
       },
       cache: { ttl_ms: 90_000 },
       targets: [

@@ -15,6 +15,7 @@ describe('describeConfig', () => {
         '  timeout:          2s500ms',
         '  concurrency:      4',
         '  max response:     1MiB',
+        '  max retry-after:  1m30s',
         'cache ttl:          1m30s',
         'instance metrics:   on',
         'static targets:     5',
