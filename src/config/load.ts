@@ -11,6 +11,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from './errors';
 import { expandEnv } from './expand';
 import { describeReadError, resolveFileSecrets } from './file-secrets';
+import { heapLimitBytes, responseCapProblem } from './heapFit';
 import { issueToProblems } from './issues';
 import { createLocator } from './locate';
 import { formatPath, isUnder, type Path, type PathProblem } from './paths';
@@ -34,6 +35,8 @@ export interface ParseOptions {
   env?: NodeJS.ProcessEnv;
   /** Directory relative `*_file` paths resolve against; default the file's directory, else the cwd. */
   baseDir?: string;
+  /** The heap limit max_response_bytes must fit (heapFit.ts); default this process's. */
+  heapLimitBytes?: number;
 }
 
 // A YAML parser message may quote the text it stumbled on; on a line holding a secret it must not.
@@ -153,6 +156,10 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
   if (!parsed.success) add(parsed.error.issues.flatMap((issue) => issueToProblems(issue, resolved.value)));
   const rules = checkRules(resolved.value);
   add(rules.problems);
+  if (parsed.success) {
+    const tooLarge = responseCapProblem(parsed.data.upstream.max_response_bytes, opts.heapLimitBytes ?? heapLimitBytes());
+    if (tooLarge) add([{ path: ['upstream', 'max_response_bytes'], message: tooLarge }]);
+  }
 
   const withLine = (p: PathProblem): ConfigProblem => {
     const line = locate(p.path);
