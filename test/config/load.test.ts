@@ -310,7 +310,25 @@ describe('problems outside the file', () => {
   });
 
   test('a directory given as the config file', () => {
-    expect(problemsOf(() => loadConfig(TESTDATA, TEST_ENV))).toEqual([{ path: '', message: 'cannot read the config file: it is a directory' }]);
+    expect(problemsOf(() => loadConfig(TESTDATA, TEST_ENV))).toEqual([{ path: '', message: `${TESTDATA} is not a regular file (it is a directory)` }]);
+  });
+
+  test('a device given as the config file is refused before any read', () => {
+    expect(problemsOf(() => loadConfig('/dev/null', TEST_ENV))).toEqual([{ path: '', message: '/dev/null is not a regular file (it is a character device)' }]);
+  });
+
+  test('a file larger than 8MiB is refused by its size, not parsed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bkpaas-big-config-'));
+    try {
+      const file = path.join(dir, 'config.yaml');
+      fs.writeFileSync(file, `${BASE}${'#'.repeat(8 * 1024 * 1024)}\n`);
+      const size = fs.statSync(file).size;
+      expect(problemsOf(() => loadConfig(file, TEST_ENV))).toEqual([
+        { path: '', message: `${file} is ${size} bytes, more than the 8388608 (8MiB) allowed; for a fleet this large use discovery` },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('parseConfigText names "<config>" when no file is given', () => {
