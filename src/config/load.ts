@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import { LineCounter, parseDocument } from 'yaml';
 
+import { checkAliases } from './aliases';
 import { ConfigError } from './errors';
 import { expandEnv } from './expand';
 import { resolveFileSecrets } from './file-secrets';
@@ -129,9 +130,12 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     );
   }
 
+  const aliasProblem = checkAliases(doc, lineCounter);
+  if (aliasProblem) throw new ConfigError(file, [{ path: '', ...aliasProblem }]);
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    // Aliases are bounded by checkAliases, with the line at fault, instead of yaml's own count.
+    raw = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `YAML error: ${(err as Error).message}` }]);
   }
