@@ -1,10 +1,16 @@
 /**
  * Huge configs: validation time grows linearly with the number of targets (and of problems), and
  * the error report prints the first problems only, then a count, in the ConfigError's message
- * (what logs, --check-config and the /-/reload answer show).
+ * (what logs, --check-config and the /-/reload answer show; the last two are also checked on
+ * dist/main.js, here and in test/integration/reloadBounds.test.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 import { ConfigError } from '../../src/config/errors';
 import { parseConfigText } from '../../src/config/load';
+import { runExporter } from '../helpers/process';
 import { TEST_ENV, expectConfigError } from './helpers';
 
 /** A config of `n` targets, each with three mistakes: app_code, environment, an unknown key. */
@@ -62,3 +68,19 @@ describe('a 20 000-target config with a mistake in every target', () => {
     expect(error.message.length).toBeLessThan(10_000);
   });
 });
+
+test('dist/main.js --check-config prints the first 20 problems of 5 000 invalid targets, then a count', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bkpaas-large-config-'));
+  try {
+    const file = path.join(dir, 'config.yaml');
+    writeFileSync(file, allInvalid(5_000));
+    const r = await runExporter(['--check-config', '--config', file], {}, 60_000);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`invalid config ${file}:`);
+    expect(lines).toHaveLength(1 + 20 + 1);
+    expect(lines[21]).toBe(`  ... and ${3 * 5_000 - 20} more problems`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 90_000);
