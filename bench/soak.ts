@@ -112,6 +112,7 @@ async function main(): Promise<number> {
       timeout_ms: 1_500,
       concurrency: 8,
       max_response_bytes: 4 * 1024 * 1024,
+      max_retry_after_ms: 300_000,
     },
   };
 

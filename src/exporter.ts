@@ -16,8 +16,8 @@ import { UpstreamClient } from './upstream/client';
 export interface ExporterOptions {
   logger: Logger;
   shard?: Shard;
-  /** Loads the configuration anew for a reload; throws (e.g. ConfigError) when it is invalid. */
-  reloadConfig?: () => ExporterConfig;
+  /** Loads the configuration anew for a reload; throws or rejects (e.g. ConfigError) when it is invalid. */
+  reloadConfig?: () => ExporterConfig | Promise<ExporterConfig>;
   selfMetrics?: SelfMetrics;
 }
 
@@ -46,6 +46,8 @@ export class Exporter {
   private readonly throttle = new LogThrottle();
   private shuttingDown = false;
   private discovery?: DiscoveryManager;
+  /** The reload in progress (settled when none): the next one waits for it. */
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(
     config: ExporterConfig,
@@ -115,21 +117,33 @@ export class Exporter {
 
   /**
    * Loads the configuration anew and applies it. An invalid one is logged and rejected; the
-   * configuration in force stays.
+   * configuration in force stays, and serves while the new one is loaded. Reloads run one after
+   * the other, each reading the file as it is then.
    */
-  reload(): ReloadResult {
+  reload(): Promise<ReloadResult> {
+    const result = this.reloading.then(() => this.reloadNow());
+    this.reloading = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
     if (!this.options.reloadConfig) {
       return { ok: false, error: 'this exporter was not started from a config file', targets: this.pool.size };
     }
     let next: ExporterConfig;
     try {
-      next = this.options.reloadConfig();
+      next = await this.options.reloadConfig();
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       this.self.configLoaded(false);
       this.logger.error({ error }, 'config reload failed; keeping the previous configuration');
       return { ok: false, error, targets: this.pool.size };
     }
+    // Loading took a while: the exporter may be stopping by now.
+    if (this.shuttingDown) return { ok: false, error: 'the exporter is shutting down', targets: this.pool.size };
     if (!sameUpstream(this.current.upstream, next.upstream)) {
       const old = this.client;
       this.client = this.newClient(next.upstream);

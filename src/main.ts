@@ -4,7 +4,7 @@
  */
 import v8 from 'node:v8';
 import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args';
-import { ConfigError, describeConfig, loadConfig, parseListen } from './config';
+import { ConfigError, describeConfig, loadConfig, loadConfigOffThread, parseListen } from './config';
 import type { ExporterConfig } from './config/types';
 import { startDemo } from './demo';
 import { Exporter } from './exporter';
@@ -107,7 +107,7 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
 
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: reloading config');
-    exporter.reload();
+    void exporter.reload();
     if (cli.webConfigFile !== undefined && served.reload) reloadWebConfig(cli.webConfigFile, served.reload, running, logger);
   });
   let stopping = false;
@@ -187,7 +187,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const exporter = new Exporter(config, {
     logger,
     shard: cli.shard,
-    reloadConfig: cli.demo ? undefined : () => loadConfig(cli.config).config,
+    reloadConfig: cli.demo ? undefined : async () => (await loadConfigOffThread(cli.config)).config,
   });
   if (cli.once) {
     const code = await runOnce(exporter);

@@ -38,6 +38,7 @@ export const EXPECTS: Readonly<Record<string, string>> = Object.freeze({
   'upstream.timeout': 'a duration such as "10s" or "1m30s"',
   'upstream.concurrency': 'an integer from 1 to 1024',
   'upstream.max_response_bytes': SIZE_EXPECTED,
+  'upstream.max_retry_after': 'a duration such as "5m" ("0s" ignores Retry-After)',
   cache: 'a mapping',
   'cache.ttl': 'a duration such as "15s" or "1m30s"',
   targets: 'a list of targets, each a mapping with app_code and environments',

@@ -6,6 +6,7 @@ export { EXPECTS, expectsAt } from './expects';
 export { expandString } from './expand';
 export { formatListen, parseListen } from './listen';
 export { loadConfig, parseConfigText, type LoadedConfig, type ParseOptions } from './load';
+export { loadConfigOffThread } from './offThread';
 export { DEFAULTS, KNOWN_ENVIRONMENTS, RESERVED_LABEL_NAMES } from './schema';
 export { formatByteSize, parseByteSize } from './size';
 export { describeConfig } from './summary';

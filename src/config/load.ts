@@ -3,17 +3,19 @@
  * rules → ExporterConfig. Every problem of every stage is collected and thrown as one ConfigError.
  */
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { LineCounter, parseDocument } from 'yaml';
 
+import { checkAliases } from './aliases';
 import { ConfigError } from './errors';
 import { expandEnv } from './expand';
-import { describeReadError, resolveFileSecrets } from './file-secrets';
+import { resolveFileSecrets } from './file-secrets';
+import { heapLimitBytes, responseCapProblem } from './heapFit';
 import { issueToProblems } from './issues';
 import { createLocator } from './locate';
-import { formatPath, isUnder, type Path, type PathProblem } from './paths';
+import { formatPath, type Path, type PathProblem } from './paths';
+import { readConfigFile } from './readFile';
 import { checkRules } from './rules';
 import { configSchema, type ParsedConfig } from './schema';
 import { SECRET_KEYS } from './secrets';
@@ -34,6 +36,8 @@ export interface ParseOptions {
   env?: NodeJS.ProcessEnv;
   /** Directory relative `*_file` paths resolve against; default the file's directory, else the cwd. */
   baseDir?: string;
+  /** The heap limit max_response_bytes must fit (heapFit.ts); default this process's. */
+  heapLimitBytes?: number;
 }
 
 // A YAML parser message may quote the text it stumbled on; on a line holding a secret it must not.
@@ -67,6 +71,7 @@ function toConfig(p: ParsedConfig): ExporterConfig {
       timeout_ms: p.upstream.timeout,
       concurrency: p.upstream.concurrency,
       max_response_bytes: p.upstream.max_response_bytes,
+      max_retry_after_ms: p.upstream.max_retry_after,
     },
     cache: { ttl_ms: p.cache.ttl },
     targets: expandTargets(p.targets),
@@ -86,6 +91,11 @@ function secretValues(root: unknown): string[] {
 
 function redactor(secrets: string[]): (message: string) => string {
   return (message) => secrets.reduce((out, s) => out.split(s).join('***'), message);
+}
+
+/** A set key for the first `n` segments of a path (numbers and strings kept apart). */
+function pathKey(path: Path, n: number): string {
+  return JSON.stringify(path.slice(0, n));
 }
 
 function byLine(a: ConfigProblem, b: ConfigProblem): number {
@@ -120,9 +130,12 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     );
   }
 
+  const aliasProblem = checkAliases(doc, lineCounter);
+  if (aliasProblem) throw new ConfigError(file, [{ path: '', ...aliasProblem }]);
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    // Aliases are bounded by checkAliases, with the line at fault, instead of yaml's own count.
+    raw = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `YAML error: ${(err as Error).message}` }]);
   }
@@ -132,14 +145,18 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
 
   const locate = createLocator(doc, lineCounter);
   const problems: PathProblem[] = [];
-  // Values with a reported problem: later stages would only report the same mistake again.
-  const reported: Path[] = [];
-  const alreadyReported = (p: Path) => reported.some((r) => isUnder(p, r));
+  // Values with a reported problem: later stages would only report the same mistake again. A set
+  // looked up by each prefix of a path keeps this linear in the number of problems.
+  const reported = new Set<string>();
+  const alreadyReported = (p: Path) => {
+    for (let n = 0; n <= p.length; n++) if (reported.has(pathKey(p, n))) return true;
+    return false;
+  };
   const add = (found: PathProblem[]) => {
     for (const p of found) {
       if (alreadyReported(p.path)) continue;
       problems.push(p);
-      reported.push(p.path);
+      reported.add(pathKey(p.path, p.path.length));
     }
   };
 
@@ -152,6 +169,10 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
   if (!parsed.success) add(parsed.error.issues.flatMap((issue) => issueToProblems(issue, resolved.value)));
   const rules = checkRules(resolved.value);
   add(rules.problems);
+  if (parsed.success) {
+    const tooLarge = responseCapProblem(parsed.data.upstream.max_response_bytes, opts.heapLimitBytes ?? heapLimitBytes());
+    if (tooLarge) add([{ path: ['upstream', 'max_response_bytes'], message: tooLarge }]);
+  }
 
   const withLine = (p: PathProblem): ConfigProblem => {
     const line = locate(p.path);
@@ -173,14 +194,9 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
 /**
  * Reads and validates the config file `file` (`${VAR}` from `env`, relative `*_file` paths against
  * the file's directory) and returns the config with its warnings.
- * Throws a ConfigError when the file cannot be read or holds any mistake.
+ * Throws a ConfigError when the file cannot be read, is not a regular file of bounded size
+ * (readFile.ts), or holds any mistake.
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read the config file: ${describeReadError(err)}` }]);
-  }
-  return parseConfigText(text, { file, env, baseDir: path.dirname(path.resolve(file)) });
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, opts: Pick<ParseOptions, 'heapLimitBytes'> = {}): LoadedConfig {
+  return parseConfigText(readConfigFile(file), { ...opts, file, env, baseDir: path.dirname(path.resolve(file)) });
 }

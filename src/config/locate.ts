@@ -1,6 +1,6 @@
 /** Maps a YAML path (`targets[0].environments[1]`) to the 1-based line it is written on. */
 
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Pair, type YAMLMap } from 'yaml';
 
 import type { Path } from './paths';
 
@@ -17,13 +17,28 @@ function lineOf(node: unknown, lc: LineCounter): number | undefined {
  * deepest part that exists; undefined when not even the first key exists.
  */
 export function createLocator(doc: Document, lc: LineCounter): Locator {
+  // Each mapping indexed once by key: a lookup per problem stays constant-time however many keys
+  // (and problems) a mapping has. The first pair wins, as in a search from the top.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : String(p.key);
+        if (!index.has(k)) index.set(k, p);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return (path) => {
     let node: unknown = doc.contents;
     let line = path.length === 0 ? lineOf(node, lc) : undefined;
     for (const seg of path) {
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+        const pair = pairOf(node, String(seg));
         if (!pair) break;
         line = lineOf(pair.key, lc) ?? line;
         node = pair.value;

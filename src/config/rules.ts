@@ -82,7 +82,11 @@ function checkDuplicates(root: Record<string, unknown>, problems: PathProblem[])
         const key = `${entry.app_code}/${m}/${e}`;
         const earlier = definedBy.get(key);
         if (earlier === undefined) definedBy.set(key, i);
-        else clashes.set(earlier, [...(clashes.get(earlier) ?? []), key]);
+        else {
+          const keys = clashes.get(earlier);
+          if (keys) keys.push(key);
+          else clashes.set(earlier, [key]);
+        }
       }
     }
     for (const [earlier, keys] of clashes) {

@@ -18,6 +18,7 @@ export const DEFAULTS = Object.freeze({
     timeout: '10s',
     concurrency: 16,
     max_response_bytes: 16 * 1024 * 1024,
+    max_retry_after: '5m',
   }),
   cache: Object.freeze({ ttl: '15s' }),
   target: Object.freeze({ modules: Object.freeze(['default']) }),
@@ -209,6 +210,8 @@ export const upstreamSchema = z.strictObject({
       }
     })
     .prefault(DEFAULTS.upstream.max_response_bytes),
+  // 0s ignores Retry-After: the target is asked again at its next ttl.
+  max_retry_after: durationMs({ allowZero: true }).prefault(DEFAULTS.upstream.max_retry_after),
 });
 
 /** `cache`. */

@@ -1,6 +1,7 @@
 /** The one-screen summary `--check-config` prints for a valid config. Names auth fields, never their values. */
 
 import { formatDuration } from './duration';
+import { formatMiB, heapLimitBytes, largestResponseCap, RESPONSE_CAP_RULE } from './heapFit';
 import { formatListen } from './listen';
 import { formatByteSize } from './size';
 import type { ExporterConfig, TargetSpec } from './types';
@@ -27,10 +28,11 @@ function regexes(list: RegExp[]): string {
 /**
  * Returns a short, human-readable summary of a loaded config for `--check-config`: file, listen
  * address, upstream (base URL, the NAMES of the auth fields that are set, tenant, timeout,
- * concurrency, response limit), cache TTL, instance metrics, the static targets (the first 20, then
- * a count) and discovery. Never includes a secret.
+ * concurrency, response limit and the most `heapLimit` allows, Retry-After cap), cache TTL,
+ * instance metrics, the static targets (the first 20, then a count) and discovery. Never includes
+ * a secret.
  */
-export function describeConfig(config: ExporterConfig, file: string): string {
+export function describeConfig(config: ExporterConfig, file: string, heapLimit = heapLimitBytes()): string {
   const { upstream: up, discovery: d } = config;
   const authSet = AUTH_FIELDS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '');
   const lines = [
@@ -42,6 +44,8 @@ export function describeConfig(config: ExporterConfig, file: string): string {
     `  timeout:          ${formatDuration(up.timeout_ms)}`,
     `  concurrency:      ${up.concurrency}`,
     `  max response:     ${formatByteSize(up.max_response_bytes)}`,
+    `    heap limit:     ${formatMiB(heapLimit)}, so at most ${formatMiB(largestResponseCap(heapLimit))} (rule: ${RESPONSE_CAP_RULE})`,
+    `  max retry-after:  ${formatDuration(up.max_retry_after_ms)}`,
     `cache ttl:          ${formatDuration(config.cache.ttl_ms)}`,
     `instance metrics:   ${config.instance_metrics ? 'on' : 'off'}`,
     `static targets:     ${config.targets.length}`,

@@ -30,6 +30,8 @@ export interface UpstreamConfig {
   concurrency: number;
   /** Responses larger than this are an `invalid_response`. */
   max_response_bytes: number;
+  /** A 429's Retry-After is honoured up to this long; a longer one is capped to it. */
+  max_retry_after_ms: number;
 }
 
 /** One app_code x module x environment, the unit that is fetched and cached. */

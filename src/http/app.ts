@@ -84,8 +84,8 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
     else plain(res, 503, 'shutting down');
   });
 
-  app.post('/-/reload', (_req, res) => {
-    const result = exporter.reload();
+  app.post('/-/reload', async (_req, res) => {
+    const result = await exporter.reload();
     if (result.ok) plain(res, 200, `config reloaded: ${result.targets} targets`);
     else plain(res, 500, `config reload failed, previous configuration kept:\n${result.error}`);
   });

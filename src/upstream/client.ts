@@ -195,8 +195,14 @@ export class UpstreamClient {
         { status },
       );
     }
-    const retryAfterMs = status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
-    const retry = retryAfterMs !== undefined ? ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)` : '';
+    const asked = status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+    // Honoured up to max_retry_after: a day (or the year 9999) would silence the target for good.
+    const retryAfterMs = asked === undefined ? undefined : Math.min(asked, this.config.max_retry_after_ms);
+    let retry = '';
+    if (asked !== undefined && retryAfterMs !== undefined) {
+      const s = (ms: number) => Math.ceil(ms / 1000);
+      retry = asked > retryAfterMs ? ` (Retry-After ${s(asked)}s capped to ${s(retryAfterMs)}s)` : ` (retry after ${s(asked)} s)`;
+    }
     return new UpstreamError(reason, `${where}: HTTP ${status}${retry}: ${this.describeBody(text)}`, {
       status,
       retryAfterMs,

@@ -37,7 +37,7 @@ const CASES: Record<string, ConfigProblem[]> = {
     {
       path: 'upstream.retries',
       line: 8,
-      message: 'unknown key "retries"; allowed under upstream: base_url, auth, tenant_id, timeout, concurrency, max_response_bytes',
+      message: 'unknown key "retries"; allowed under upstream: base_url, auth, tenant_id, timeout, concurrency, max_response_bytes, max_retry_after',
     },
   ],
   'invalid-unknown-key-target.yaml': [

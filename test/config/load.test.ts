@@ -32,6 +32,7 @@ describe('valid configs', () => {
         timeout_ms: 10_000,
         concurrency: 16,
         max_response_bytes: 16 * 1024 * 1024,
+        max_retry_after_ms: 300_000,
       },
       cache: { ttl_ms: 15_000 },
       targets: [{ app_code: 'demo-app', module_name: 'default', environment: 'prod', labels: {}, source: 'targets[0]' }],
@@ -71,6 +72,7 @@ describe('valid configs', () => {
         timeout_ms: 2_500,
         concurrency: 4,
         max_response_bytes: 1024 * 1024,
+        max_retry_after_ms: 90_000,
       },
       cache: { ttl_ms: 90_000 },
       targets: [
@@ -308,7 +310,25 @@ describe('problems outside the file', () => {
   });
 
   test('a directory given as the config file', () => {
-    expect(problemsOf(() => loadConfig(TESTDATA, TEST_ENV))).toEqual([{ path: '', message: 'cannot read the config file: it is a directory' }]);
+    expect(problemsOf(() => loadConfig(TESTDATA, TEST_ENV))).toEqual([{ path: '', message: `${TESTDATA} is not a regular file (it is a directory)` }]);
+  });
+
+  test('a device given as the config file is refused before any read', () => {
+    expect(problemsOf(() => loadConfig('/dev/null', TEST_ENV))).toEqual([{ path: '', message: '/dev/null is not a regular file (it is a character device)' }]);
+  });
+
+  test('a file larger than 8MiB is refused by its size, not parsed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bkpaas-big-config-'));
+    try {
+      const file = path.join(dir, 'config.yaml');
+      fs.writeFileSync(file, `${BASE}${'#'.repeat(8 * 1024 * 1024)}\n`);
+      const size = fs.statSync(file).size;
+      expect(problemsOf(() => loadConfig(file, TEST_ENV))).toEqual([
+        { path: '', message: `${file} is ${size} bytes, more than the 8388608 (8MiB) allowed; for a fleet this large use discovery` },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('parseConfigText names "<config>" when no file is given', () => {

@@ -5,7 +5,7 @@ import { TEST_ENV, fixture } from './helpers';
 describe('describeConfig', () => {
   test('summarises a full config, naming auth fields without their values', () => {
     const { config } = loadConfig(fixture('valid-full.yaml'), TEST_ENV);
-    expect(describeConfig(config, 'config.yaml')).toBe(
+    expect(describeConfig(config, 'config.yaml', 524 * 1024 * 1024)).toBe(
       [
         'config file:        config.yaml',
         'listen:             127.0.0.1:9100',
@@ -15,6 +15,8 @@ describe('describeConfig', () => {
         '  timeout:          2s500ms',
         '  concurrency:      4',
         '  max response:     1MiB',
+        '    heap limit:     524MiB, so at most 131MiB (rule: max_response_bytes × 4 must fit in the heap limit: a body is held as text and as parsed JSON, in at most half the heap)',
+        '  max retry-after:  1m30s',
         'cache ttl:          1m30s',
         'instance metrics:   on',
         'static targets:     5',

@@ -123,7 +123,7 @@ describe('no secret in any log line, answer or command output', () => {
     const limited = await serve(base([targets.find((t) => t.scenario === 'slow')!]), { maxConcurrentScrapes: 1 });
     const statuses = await Promise.all([0, 1, 2].map((i) => record(`burst ${i}`, fetch(`${limited.url}/metrics`))));
     expect(statuses).toContain(503);
-    limited.exporter.reload = () => ({ ok: false, error: 'nope', targets: 0 });
+    limited.exporter.reload = async () => ({ ok: false, error: 'nope', targets: 0 });
     expect(await record('500', fetch(`${limited.url}/-/reload`, { method: 'POST' }))).toBe(500);
 
     // Below HTTP: refused, DNS, and a redirect whose Location carries the secret.
