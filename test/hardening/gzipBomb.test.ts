@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import type { UpstreamConfig } from '../../src/config/types';
 import { UpstreamClient } from '../../src/upstream/client';
 import { UpstreamError } from '../../src/upstream/errors';
+import { sleep } from '../helpers/sleep';
 
 const MiB = 1024 * 1024;
 /** One gzip member of 64 MiB of zeros (about 64 KiB compressed); members may follow each other. */
@@ -104,7 +105,7 @@ describe('a gzip bomb over max_response_bytes', () => {
       Array.from({ length: 8 }, (_, i) => client.getJson(`/bomb/${i}`).then(() => undefined, (err: unknown) => err)),
     );
     // Give a download that was not stopped the time to show itself.
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     clearInterval(sampler);
 
     for (const err of results) {

@@ -4,8 +4,9 @@
  * reports up once the upstream answers 200.
  */
 import { value } from '../helpers/exposition';
-import { startHarness, type Harness, simTarget as target } from '../helpers/harness';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { startHarness, type Harness } from '../helpers/harness';
+import { sleep } from '../helpers/sleep';
+import { simTarget } from '../helpers/targets';
 
 const labelsOf = (app: string) => ({ app_code: app, module_name: 'default', environment: 'prod' });
 
@@ -21,7 +22,7 @@ describe('Retry-After is honoured up to upstream.max_retry_after', () => {
     ['an HTTP date in the year 9999', true, untilYear9999, /Retry-After \d{12}s capped to 1s/],
   ])('%s: capped to 1s, the target is asked again and reports up', async (_form, httpDate, seconds, logged) => {
     h = await startHarness({
-      simTargets: [target('limited', 'rate_limited', { retryAfterSeconds: seconds(), retryAfterHttpDate: httpDate })],
+      simTargets: [simTarget('limited', 'rate_limited', { retryAfterSeconds: seconds(), retryAfterHttpDate: httpDate })],
       config: { cache: { ttl_ms: 100 }, upstream: { max_retry_after_ms: 1_000 } },
     });
     const key = 'limited/default/prod';

@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { value, parseExposition } from '../helpers/exposition';
 import { startExporterProcess, type ServerProcess } from '../helpers/process';
+import { sleep } from '../helpers/sleep';
 
 const HEAD = `upstream:
   base_url: http://127.0.0.1:9/api
@@ -46,7 +47,7 @@ async function reloadWhileProbing(url: string): Promise<ProbedReload> {
     await res.text();
     expect(res.status).toBe(200);
     latencies.push(performance.now() - started);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   latencies.sort((a, b) => a - b);
   const p95Ms = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))];
