@@ -4,7 +4,7 @@
  */
 import v8 from 'node:v8';
 import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args';
-import { ConfigError, describeConfig, loadConfig, loadConfigOffThread, parseListen } from './config';
+import { ConfigError, describeConfig, describeLocation, loadConfigAt, loadConfigOffThread, parseListen } from './config';
 import type { ExporterConfig } from './config/types';
 import { startDemo } from './demo';
 import { Exporter } from './exporter';
@@ -168,11 +168,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
     logger.info({ upstream: config.upstream.base_url, targets: config.targets.length }, 'demo: built-in BlueKing PaaS simulator started');
   } else {
     try {
-      const loaded = loadConfig(cli.config);
+      const loaded = loadConfigAt(cli.config);
       config = loaded.config;
       for (const w of loaded.warnings) logger.warn({ path: w.path, line: w.line }, w.message);
       if (cli.checkConfig) {
-        process.stdout.write(`${describeConfig(config, cli.config)}\n`);
+        process.stdout.write(`${describeConfig(config, describeLocation(cli.config), { sources: loaded.sources, shard: cli.shard })}\n`);
         if (web) process.stdout.write(`${describeWebConfig(web)}\n`);
         for (const w of loaded.warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
         if (cli.discover) return await checkDiscovery(config, logger);

@@ -1,5 +1,6 @@
 /** Command-line parsing (contract: Command line). Bad usage is a UsageError → exit code 2. */
 import { parseArgs } from 'node:util';
+import { CONFIG_YAML_VARIABLE, type ConfigLocation } from '../config/load';
 import { LOG_LEVELS } from '../log';
 import type { Shard } from '../scheduler/shard';
 
@@ -11,7 +12,8 @@ export class UsageError extends Error {
 }
 
 export interface CliOptions {
-  config: string;
+  /** --config, else the whole YAML in $BKPAAS_EXPORTER_CONFIG_YAML, else the file $BKPAAS_EXPORTER_CONFIG, else config.yaml. */
+  config: ConfigLocation;
   listen?: string;
   checkConfig: boolean;
   /** With --check-config: also run discovery once against the upstream and report its size. */
@@ -30,7 +32,8 @@ export const USAGE = `Usage: bkpaas-exporter [options]
 Prometheus exporter for BlueKing PaaS (蓝鲸 PaaS v3) processes and instances.
 
 Options:
-  --config FILE              YAML config (default config.yaml; env BKPAAS_EXPORTER_CONFIG)
+  --config FILE              YAML config (default config.yaml; env BKPAAS_EXPORTER_CONFIG names the file,
+                             or BKPAAS_EXPORTER_CONFIG_YAML holds the whole YAML)
   --listen [HOST]:PORT       listen address, overrides server.listen (default 0.0.0.0:9876)
   --check-config             validate the config, print a summary, exit 0 (1 on errors)
   --discover                 with --check-config: run discovery once and print how many targets it finds
@@ -99,8 +102,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (v.discover && !v['check-config']) throw new UsageError('--discover goes with --check-config');
 
   const fromEnv = env.BKPAAS_EXPORTER_CONFIG;
+  const config: ConfigLocation =
+    v.config !== undefined ? { file: v.config } : env[CONFIG_YAML_VARIABLE] ? { variable: CONFIG_YAML_VARIABLE } : { file: fromEnv || 'config.yaml' };
   return {
-    config: v.config ?? (fromEnv || 'config.yaml'),
+    config,
     listen: v.listen,
     checkConfig: !!v['check-config'],
     discover: !!v.discover,

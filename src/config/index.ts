@@ -5,7 +5,7 @@ export { formatDuration, parseDuration } from './duration';
 export { EXPECTS, expectsAt } from './expects';
 export { expandString } from './expand';
 export { formatListen, parseListen } from './listen';
-export { loadConfig, parseConfigText, type LoadedConfig, type ParseOptions } from './load';
+export { CONFIG_YAML_VARIABLE, describeLocation, loadConfig, loadConfigAt, parseConfigText, type ConfigLocation, type LoadedConfig, type ParseOptions } from './load';
 export { loadConfigOffThread } from './offThread';
 export { DEFAULTS, KNOWN_ENVIRONMENTS, RESERVED_LABEL_NAMES } from './schema';
 export { formatByteSize, parseByteSize } from './size';

@@ -13,6 +13,7 @@ import { expandEnv } from './expand';
 import { resolveFileSecrets } from './file-secrets';
 import { heapLimitBytes, responseCapProblem } from './heapFit';
 import { issueToProblems } from './issues';
+import { applyPlatformDefaults, type ValueSources } from './platform';
 import { createLocator } from './locate';
 import { formatPath, type Path, type PathProblem } from './paths';
 import { readConfigFile } from './readFile';
@@ -22,10 +23,26 @@ import { SECRET_KEYS } from './secrets';
 import { expandTargets, sortLabels } from './targets';
 import type { ConfigProblem, ExporterConfig } from './types';
 
-/** A loaded config and the warnings found while loading it (e.g. an unusual environment). */
+/** A loaded config, the warnings found while loading it (e.g. an unusual environment), and where platform defaults came from. */
 export interface LoadedConfig {
   config: ExporterConfig;
   warnings: ConfigProblem[];
+  /** Values the config left out and BlueKing PaaS's environment gave (platform.ts), by YAML path. */
+  sources: ValueSources;
+}
+
+/**
+ * Where the config comes from: a file, or one environment variable holding the whole YAML (how
+ * BlueKing apps are configured: variables set in the app's console).
+ */
+export type ConfigLocation = { file: string } | { variable: string };
+
+/** The variable that may hold the whole config (used when --config is not given). */
+export const CONFIG_YAML_VARIABLE = 'BKPAAS_EXPORTER_CONFIG_YAML';
+
+/** How a location is named in messages: the file, or `$VARIABLE`. */
+export function describeLocation(location: ConfigLocation): string {
+  return 'file' in location ? location.file : `$${location.variable}`;
 }
 
 /** Where the text came from, and what to expand and resolve it against. */
@@ -162,7 +179,9 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
 
   const expanded = expandEnv(raw, env);
   add(expanded.problems);
-  const resolved = resolveFileSecrets(expanded.value, baseDir, { skip: alreadyReported });
+  const platform = applyPlatformDefaults(expanded.value, env);
+  add(platform.problems);
+  const resolved = resolveFileSecrets(platform.value, baseDir, { skip: alreadyReported });
   add(resolved.problems);
 
   const parsed = configSchema.safeParse(resolved.value);
@@ -188,7 +207,7 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     ...doc.warnings.map((w) => ({ path: '', message: `YAML: ${w.message}`, line: lineCounter.linePos(w.pos[0]).line })),
     ...rules.warnings.filter((w) => !alreadyReported(w.path)).map(withLine),
   ].sort(byLine);
-  return { config: toConfig(parsed.data), warnings };
+  return { config: toConfig(parsed.data), warnings, sources: platform.sources };
 }
 
 /**
@@ -199,4 +218,17 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
  */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, opts: Pick<ParseOptions, 'heapLimitBytes'> = {}): LoadedConfig {
   return parseConfigText(readConfigFile(file), { ...opts, file, env, baseDir: path.dirname(path.resolve(file)) });
+}
+
+/**
+ * Loads the config from `location`: a file (as loadConfig), or the YAML text of an environment
+ * variable (relative `*_file` paths then resolve against the working directory). Throws a
+ * ConfigError naming the location.
+ */
+export function loadConfigAt(location: ConfigLocation, env: NodeJS.ProcessEnv = process.env, opts: Pick<ParseOptions, 'heapLimitBytes'> = {}): LoadedConfig {
+  if ('file' in location) return loadConfig(location.file, env, opts);
+  const name = describeLocation(location);
+  const text = env[location.variable];
+  if (!text) throw new ConfigError(name, [{ path: '', message: `${location.variable} is empty` }]);
+  return parseConfigText(text, { ...opts, file: name, env, baseDir: process.cwd() });
 }

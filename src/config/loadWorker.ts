@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { ConfigError, MAX_PRINTED_PROBLEMS } from './errors';
-import { loadConfig } from './load';
+import { loadConfigAt } from './load';
 import type { LoadReply, LoadRequest } from './offThread';
 
 /** Problems sent back beyond the printed ones would only cost the main thread time to receive. */
@@ -14,7 +14,7 @@ const MAX_SENT_PROBLEMS = MAX_PRINTED_PROBLEMS;
 
 function run(request: LoadRequest): LoadReply {
   try {
-    return { ok: true, loaded: loadConfig(request.file, process.env, { heapLimitBytes: request.heapLimitBytes }) };
+    return { ok: true, loaded: loadConfigAt(request.location, process.env, { heapLimitBytes: request.heapLimitBytes }) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const sent = err.problems.slice(0, MAX_SENT_PROBLEMS);

@@ -10,12 +10,12 @@ import { Worker } from 'node:worker_threads';
 
 import { ConfigError } from './errors';
 import { heapLimitBytes } from './heapFit';
-import { loadConfig, type LoadedConfig } from './load';
+import { describeLocation, loadConfigAt, type ConfigLocation, type LoadedConfig } from './load';
 import type { ConfigProblem } from './types';
 
 /** What the worker is asked: the file, and the heap limit of the exporter (not the worker's own). */
 export interface LoadRequest {
-  file: string;
+  location: ConfigLocation;
   heapLimitBytes: number;
 }
 
@@ -25,16 +25,17 @@ export type LoadReply = { ok: true; loaded: LoadedConfig } | { ok: false; proble
 const WORKER_SCRIPT = path.join(__dirname, 'loadWorker.js');
 
 /**
- * Reads and validates `file` like loadConfig (`${VAR}` from this process's environment), on a
+ * Reads and validates the config at `location` like loadConfigAt (`${VAR}` from this process's environment), on a
  * worker thread, and resolves with the config and its warnings. Rejects with a ConfigError
  * carrying the first problems (the message counts the rest) when the file is invalid or the
  * worker fails. Without a compiled worker script (the TypeScript sources run by tests) it
  * validates on this thread.
  */
-export function loadConfigOffThread(file: string): Promise<LoadedConfig> {
-  if (!existsSync(WORKER_SCRIPT)) return new Promise((resolve) => resolve(loadConfig(file)));
+export function loadConfigOffThread(location: ConfigLocation): Promise<LoadedConfig> {
+  if (!existsSync(WORKER_SCRIPT)) return new Promise((resolve) => resolve(loadConfigAt(location)));
+  const file = describeLocation(location);
   return new Promise((resolve, reject) => {
-    const request: LoadRequest = { file, heapLimitBytes: heapLimitBytes() };
+    const request: LoadRequest = { location, heapLimitBytes: heapLimitBytes() };
     const worker = new Worker(WORKER_SCRIPT, { workerData: request });
     let replied = false;
     worker.once('message', (reply: LoadReply) => {

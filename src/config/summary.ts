@@ -4,7 +4,10 @@ import { formatDuration } from './duration';
 import { formatMiB, heapLimitBytes, largestResponseCap, RESPONSE_CAP_RULE } from './heapFit';
 import { formatListen } from './listen';
 import { formatByteSize } from './size';
+import type { ValueSources } from './platform';
 import type { ExporterConfig, TargetSpec } from './types';
+import { inShard, type Shard } from '../scheduler/shard';
+import { targetKey } from '../scheduler/targetRecord';
 
 /** Static targets listed one per line before "... and N more". */
 const MAX_LISTED_TARGETS = 20;
@@ -32,15 +35,26 @@ function regexes(list: RegExp[]): string {
  * instance metrics, the static targets (the first 20, then a count) and discovery. Never includes
  * a secret.
  */
-export function describeConfig(config: ExporterConfig, file: string, heapLimit = heapLimitBytes()): string {
+export function describeConfig(
+  config: ExporterConfig,
+  file: string,
+  opts: { heapLimit?: number; sources?: ValueSources; shard?: Shard } = {},
+): string {
   const { upstream: up, discovery: d } = config;
-  const authSet = AUTH_FIELDS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '');
+  const heapLimit = opts.heapLimit ?? heapLimitBytes();
+  const sources = opts.sources ?? {};
+  const from = (path: string) => (sources[path] ? `  (from ${sources[path]})` : '');
+  const authSet = AUTH_FIELDS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '').map((k) =>
+    sources[`upstream.auth.${k}`] ? `${k} (from ${sources[`upstream.auth.${k}`]})` : k,
+  );
+  const shard = opts.shard && opts.shard.total > 1 ? opts.shard : undefined;
+  const targets = shard ? config.targets.filter((t) => inShard(targetKey(t), shard)) : config.targets;
   const lines = [
     `config file:        ${file}`,
     `listen:             ${formatListen(config.server.listen)}`,
-    `upstream:           ${up.base_url}`,
+    `upstream:           ${up.base_url}${from('upstream.base_url')}`,
     `  auth fields set:  ${authSet.join(', ')}`,
-    `  tenant:           ${up.tenant_id === '' ? '(none)' : up.tenant_id}`,
+    `  tenant:           ${up.tenant_id === '' ? '(none)' : up.tenant_id}${from('upstream.tenant_id')}`,
     `  timeout:          ${formatDuration(up.timeout_ms)}`,
     `  concurrency:      ${up.concurrency}`,
     `  max response:     ${formatByteSize(up.max_response_bytes)}`,
@@ -48,17 +62,19 @@ export function describeConfig(config: ExporterConfig, file: string, heapLimit =
     `  max retry-after:  ${formatDuration(up.max_retry_after_ms)}`,
     `cache ttl:          ${formatDuration(config.cache.ttl_ms)}`,
     `instance metrics:   ${config.instance_metrics ? 'on' : 'off'}`,
-    `static targets:     ${config.targets.length}`,
-    ...config.targets.slice(0, MAX_LISTED_TARGETS).map(targetLine),
+    shard
+      ? `static targets:     ${targets.length} of ${config.targets.length} in shard ${shard.index} of ${shard.total}`
+      : `static targets:     ${targets.length}`,
+    ...targets.slice(0, MAX_LISTED_TARGETS).map(targetLine),
   ];
-  if (config.targets.length > MAX_LISTED_TARGETS) {
-    lines.push(`    ... and ${config.targets.length - MAX_LISTED_TARGETS} more`);
+  if (targets.length > MAX_LISTED_TARGETS) {
+    lines.push(`    ... and ${targets.length - MAX_LISTED_TARGETS} more`);
   }
   if (!d.enabled) {
     lines.push('discovery:          off');
   } else {
     lines.push(
-      'discovery:          on',
+      `discovery:          on${from('discovery.enabled')}`,
       `  refresh interval: ${formatDuration(d.refresh_interval_ms)}`,
       `  environments:     ${d.environments.join(', ')}`,
       `  include apps:     ${d.include_apps.length === 0 ? '(all)' : regexes(d.include_apps)}`,

@@ -5,7 +5,7 @@ import { TEST_ENV, fixture } from './helpers';
 describe('describeConfig', () => {
   test('summarises a full config, naming auth fields without their values', () => {
     const { config } = loadConfig(fixture('valid-full.yaml'), TEST_ENV);
-    expect(describeConfig(config, 'config.yaml', 524 * 1024 * 1024)).toBe(
+    expect(describeConfig(config, 'config.yaml', { heapLimit: 524 * 1024 * 1024 })).toBe(
       [
         'config file:        config.yaml',
         'listen:             127.0.0.1:9100',
