@@ -170,4 +170,19 @@ describe('bkpaas-exporter command', () => {
       await Promise.all(shards.map((s) => s.stop()));
     }
   });
+
+  it('--check-config with --shard lists the shard\'s targets only, as the shard serves them', async () => {
+    const apps = Array.from({ length: 12 }, (_, i) => `shard-${i}`);
+    const cfg = file('shards-check.yaml', configYaml(sim.baseUrl, apps));
+    const listed: string[][] = [];
+    for (const i of [0, 1, 2]) {
+      const r = await runExporter(['--check-config', '--config', cfg, '--shard', String(i), '--total-shards', '3'], ENV);
+      expect(r.code).toBe(0);
+      const names = [...r.stdout.matchAll(/^ {4}(shard-\d+)\/default\/prod/gm)].map((m) => m[1]);
+      expect(r.stdout).toContain(`static targets:     ${names.length} of 12 in shard ${i} of 3`);
+      listed.push(names);
+    }
+    expect(listed.flat().sort()).toEqual([...apps].sort());
+    expect(listed.every((l) => l.length < 12)).toBe(true);
+  });
 });
