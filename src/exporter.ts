@@ -25,6 +25,8 @@ export interface ReloadResult {
   ok: boolean;
   /** Why the reload failed; the old configuration is still in force. */
   error?: string;
+  /** Why there was nothing to reload (--demo: the config is built in); ok stays true. */
+  nothingToReload?: string;
   targets: number;
 }
 
@@ -131,7 +133,7 @@ export class Exporter {
 
   private async reloadNow(): Promise<ReloadResult> {
     if (!this.options.reloadConfig) {
-      return { ok: false, error: 'this exporter was not started from a config file', targets: this.pool.size };
+      return { ok: true, nothingToReload: 'this exporter runs the built-in demo (--demo), whose config is built in: nothing to reload', targets: this.pool.size };
     }
     let next: ExporterConfig;
     try {

@@ -107,7 +107,7 @@ async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions
 
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: reloading config');
-    void exporter.reload();
+    void exporter.reload().then((r) => r.nothingToReload && logger.info(r.nothingToReload));
     if (cli.webConfigFile !== undefined && served.reload) reloadWebConfig(cli.webConfigFile, served.reload, running, logger);
   });
   let stopping = false;

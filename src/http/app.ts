@@ -86,7 +86,8 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
 
   app.post('/-/reload', async (_req, res) => {
     const result = await exporter.reload();
-    if (result.ok) plain(res, 200, `config reloaded: ${result.targets} targets`);
+    if (result.nothingToReload) plain(res, 200, `${result.nothingToReload} (${result.targets} targets)`);
+    else if (result.ok) plain(res, 200, `config reloaded: ${result.targets} targets`);
     else plain(res, 500, `config reload failed, previous configuration kept:\n${result.error}`);
   });
   app.all('/-/reload', (_req, res) => {

@@ -185,4 +185,17 @@ describe('bkpaas-exporter command', () => {
     expect(listed.flat().sort()).toEqual([...apps].sort());
     expect(listed.every((l) => l.length < 12)).toBe(true);
   });
+
+  it('POST /-/reload under --demo answers 200 saying there is nothing to reload, and the demo keeps serving', async () => {
+    const ex = await startExporterProcess(['--demo']);
+    try {
+      const r = await fetch(`${ex.url}/-/reload`, { method: 'POST' });
+      expect(r.status).toBe(200);
+      expect(await r.text()).toMatch(/^this exporter runs the built-in demo \(--demo\), whose config is built in: nothing to reload \(\d+ targets\)\n$/);
+      const m = parseExposition(await (await fetch(`${ex.url}/metrics`)).text());
+      expect(value(m, 'bkpaas_exporter_config_last_reload_successful')).toBe(1);
+    } finally {
+      expect(await ex.stop()).toBe(0);
+    }
+  });
 });
