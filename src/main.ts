@@ -12,6 +12,7 @@ import { createApp } from './http/app';
 import { startServer, type RunningServer } from './http/server';
 import { describeWebConfig, loadWebConfig, WebConfigError, type WebConfig } from './http/webConfig';
 import { withWebConfig, type ServedApp } from './http/webGuard';
+import { SecretFileWatcher } from './config/secretFileWatcher';
 import { createLogger, type Logger } from './log';
 import type { Simulator } from './simulator';
 import { VERSION } from './version';
@@ -162,6 +163,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
 
   const logger = createLogger(cli.logLevel);
   let config: ExporterConfig;
+  let secretFiles: string[] = [];
   let simulator: Simulator | undefined;
   if (cli.demo) {
     ({ config, simulator } = await startDemo());
@@ -170,6 +172,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     try {
       const loaded = loadConfigAt(cli.config);
       config = loaded.config;
+      secretFiles = loaded.secretFiles;
       for (const w of loaded.warnings) logger.warn({ path: w.path, line: w.line }, w.message);
       if (cli.checkConfig) {
         process.stdout.write(`${describeConfig(config, describeLocation(cli.config), { sources: loaded.sources, shard: cli.shard })}\n`);
@@ -184,10 +187,21 @@ export async function main(argv: string[]): Promise<number | undefined> {
     }
   }
 
+  // A changed *_file secret (a rotated token) reloads the config, as SIGHUP would.
+  const secretWatcher = new SecretFileWatcher((file) => {
+    logger.info({ file }, 'secret file changed, reloading config');
+    void exporter.reload();
+  });
   const exporter = new Exporter(config, {
     logger,
     shard: cli.shard,
-    reloadConfig: cli.demo ? undefined : async () => (await loadConfigOffThread(cli.config)).config,
+    reloadConfig: cli.demo
+      ? undefined
+      : async () => {
+          const loaded = await loadConfigOffThread(cli.config);
+          await secretWatcher.watch(loaded.secretFiles);
+          return loaded.config;
+        },
   });
   if (cli.once) {
     const code = await runOnce(exporter);
@@ -195,7 +209,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
     await simulator?.close();
     return code;
   }
-  if (await serve(exporter, config, cli, logger, simulator, web)) return undefined;
+  if (await serve(exporter, config, cli, logger, simulator, web)) {
+    await secretWatcher.watch(secretFiles);
+    return undefined;
+  }
+  secretWatcher.stop();
   exporter.close();
   await simulator?.close();
   return 1;

@@ -1,6 +1,7 @@
 /**
  * `<key>_file` secrets: `upstream.auth.bk_app_secret_file: /run/secrets/x` reads the secret from a
- * file (relative paths against the config file's directory), trailing whitespace trimmed.
+ * file (relative paths against the config file's directory), trailing whitespace trimmed. The
+ * files read are returned, so the exporter can reload when one changes (secretFileWatcher.ts).
  */
 
 import * as fs from 'node:fs';
@@ -61,10 +62,11 @@ export function resolveFileSecrets(
   root: unknown,
   baseDir: string,
   opts: { skip?: (p: Path) => boolean; readFile?: ReadSecretFile } = {},
-): { value: unknown; problems: PathProblem[] } {
+): { value: unknown; problems: PathProblem[]; files: string[] } {
   const problems: PathProblem[] = [];
+  const files: string[] = [];
   if (!isPlainObject(root) || !isPlainObject(root.upstream) || !isPlainObject(root.upstream.auth)) {
-    return { value: root, problems };
+    return { value: root, problems, files };
   }
   const readFile = opts.readFile ?? readRegularFile;
   const auth: Record<string, unknown> = { ...root.upstream.auth };
@@ -89,6 +91,7 @@ export function resolveFileSecrets(
       continue;
     }
     const resolved = path.resolve(baseDir, given);
+    files.push(resolved);
     const shown = path.isAbsolute(given) ? JSON.stringify(given) : `${JSON.stringify(given)} (${resolved})`;
     let content: string;
     try {
@@ -107,5 +110,5 @@ export function resolveFileSecrets(
     }
   }
 
-  return { value: { ...root, upstream: { ...root.upstream, auth } }, problems };
+  return { value: { ...root, upstream: { ...root.upstream, auth } }, problems, files };
 }

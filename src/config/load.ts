@@ -29,6 +29,8 @@ export interface LoadedConfig {
   warnings: ConfigProblem[];
   /** Values the config left out and BlueKing PaaS's environment gave (platform.ts), by YAML path. */
   sources: ValueSources;
+  /** Absolute paths of the `*_file` secrets read: a change to one is a reason to reload. */
+  secretFiles: string[];
 }
 
 /**
@@ -207,7 +209,7 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     ...doc.warnings.map((w) => ({ path: '', message: `YAML: ${w.message}`, line: lineCounter.linePos(w.pos[0]).line })),
     ...rules.warnings.filter((w) => !alreadyReported(w.path)).map(withLine),
   ].sort(byLine);
-  return { config: toConfig(parsed.data), warnings, sources: platform.sources };
+  return { config: toConfig(parsed.data), warnings, sources: platform.sources, secretFiles: resolved.files };
 }
 
 /**
