@@ -84,3 +84,49 @@ export async function startExporterProcess(args: string[], env: NodeJS.ProcessEn
   }
   return { child, url, output: () => out, stop };
 }
+
+/** Waits for `child` to exit: its exit code (null when a signal ended it), or 'timeout' after `ms`. */
+export function waitForExit(child: ChildProcess, ms: number): Promise<number | null | 'timeout'> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** A child process serving HTTP on loopback. */
+export interface ServedChild {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT */
+  base: string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Spawns `command args` (in `cwd`, with exactly `env`) and waits until
+ * http://127.0.0.1:`port`/healthz answers 200. When the process exits first or 30 s pass, it is
+ * killed and the error carries its output.
+ */
+export async function spawnUntilHealthy(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; port: number }): Promise<ServedChild> {
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const base = `http://127.0.0.1:${opts.port}`;
+  for (const deadline = Date.now() + 30_000; ; await sleep(200)) {
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${out}`);
+    const status = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return { child, base, output: () => out };
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`/healthz on port ${opts.port} did not answer 200 within 30 s (last: ${status || 'no answer'}):\n${out}`);
+    }
+  }
+}

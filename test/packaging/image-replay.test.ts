@@ -5,7 +5,7 @@
  * serves, writes nothing, and stops on SIGTERM. Needs `npm run build` first (npm test does it) and
  * the npm registry (or a warm npm cache) for `npm ci`.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -14,6 +14,7 @@ import { ROOT, readText } from './lib/chart';
 import { Stage, all, copyArgs, execForm, keyValues, last, parseStages, words } from './lib/dockerfile';
 import { isIgnored, parseDockerignore } from './lib/dockerignore';
 import { freePort } from '../helpers/net';
+import { spawnUntilHealthy, waitForExit } from '../helpers/process';
 import { sleep } from '../helpers/sleep';
 
 jest.setTimeout(300_000);
@@ -109,17 +110,6 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 describe('the image, replayed without Docker', () => {
   let tmp: string;
   let app: string;
@@ -137,7 +127,7 @@ describe('the image, replayed without Docker', () => {
   afterAll(async () => {
     for (const child of children) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited(child, 5000);
+      await waitForExit(child, 5000);
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -182,28 +172,9 @@ describe('the image, replayed without Docker', () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: path.join(tmp, 'no-home') };
     for (const e of all(runtime, 'ENV')) Object.assign(env, keyValues(e.args));
     const port = await freePort();
-    const child = spawn(process.execPath, [script, ...entrypoint.slice(4), '--demo', '--listen', `127.0.0.1:${port}`], {
-      cwd: app,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, base, output } = await spawnUntilHealthy(process.execPath, [script, ...entrypoint.slice(4), '--demo', '--listen', `127.0.0.1:${port}`], { cwd: app, env, port });
     children.add(child);
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    let health: { status: number; body: string } | undefined;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`the exporter exited with ${child.exitCode}:\n${output}`);
-      health = await get(`${base}/healthz`).catch(() => undefined);
-      if (health) break;
-      await sleep(200);
-    }
-    if (!health) throw new Error(`/healthz did not answer within 30s:\n${output}`);
-    expect(health.status).toBe(200);
-    return { child, env, port, base, output: () => output };
+    return { child, env, port, base, output };
   }
 
   it('starts from its ENTRYPOINT in demo mode and serves /healthz, /metrics and the HEALTHCHECK', async () => {
@@ -248,9 +219,7 @@ describe('the image, replayed without Docker', () => {
 
   it('stops on SIGTERM (what tini forwards on `docker stop`) with exit code 0', async () => {
     const { child } = await startEntrypoint();
-    const code = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     child.kill('SIGTERM');
-    expect(await exited(child, 10_000)).toBe(true);
-    expect(await code).toBe(0);
+    expect(await waitForExit(child, 10_000)).toBe(0);
   });
 });
