@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 export interface CliOptions {
-  /** --config, else the whole YAML in $BKPAAS_EXPORTER_CONFIG_YAML, else the file $BKPAAS_EXPORTER_CONFIG, else config.yaml. */
+  /** The whole YAML in $EXPORTER_CONFIG_YAML when set, else --config, else the file $BKPAAS_EXPORTER_CONFIG, else config.yaml. */
   config: ConfigLocation;
   listen?: string;
   checkConfig: boolean;
@@ -32,8 +32,8 @@ export const USAGE = `Usage: bkpaas-exporter [options]
 Prometheus exporter for BlueKing PaaS (蓝鲸 PaaS v3) processes and instances.
 
 Options:
-  --config FILE              YAML config (default config.yaml; env BKPAAS_EXPORTER_CONFIG names the file,
-                             or BKPAAS_EXPORTER_CONFIG_YAML holds the whole YAML)
+  --config FILE              YAML config (default config.yaml; env BKPAAS_EXPORTER_CONFIG names the file;
+                             env EXPORTER_CONFIG_YAML, when set, holds the whole YAML and wins)
   --listen [HOST]:PORT       listen address, overrides server.listen (default 0.0.0.0:9876)
   --check-config             validate the config, print a summary, exit 0 (1 on errors)
   --discover                 with --check-config: run discovery once and print how many targets it finds
@@ -103,7 +103,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 
   const fromEnv = env.BKPAAS_EXPORTER_CONFIG;
   const config: ConfigLocation =
-    v.config !== undefined ? { file: v.config } : env[CONFIG_YAML_VARIABLE] ? { variable: CONFIG_YAML_VARIABLE } : { file: fromEnv || 'config.yaml' };
+    env[CONFIG_YAML_VARIABLE] ? { variable: CONFIG_YAML_VARIABLE } : { file: v.config ?? (fromEnv || 'config.yaml') };
   return {
     config,
     listen: v.listen,

@@ -39,8 +39,12 @@ export interface LoadedConfig {
  */
 export type ConfigLocation = { file: string } | { variable: string };
 
-/** The variable that may hold the whole config (used when --config is not given). */
-export const CONFIG_YAML_VARIABLE = 'BKPAAS_EXPORTER_CONFIG_YAML';
+/**
+ * The variable that may hold the whole config. When set it replaces the file named by --config
+ * or BKPAAS_EXPORTER_CONFIG: on BlueKing PaaS the start command names a file in the repository,
+ * while the app's console can only set variables (and none starting with BKPAAS_).
+ */
+export const CONFIG_YAML_VARIABLE = 'EXPORTER_CONFIG_YAML';
 
 /** How a location is named in messages: the file, or `$VARIABLE`. */
 export function describeLocation(location: ConfigLocation): string {

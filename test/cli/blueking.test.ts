@@ -1,6 +1,6 @@
 /**
  * The built exporter as it runs on BlueKing PaaS: only the platform's variables, a user token and
- * a target in $BKPAAS_EXPORTER_CONFIG_YAML — no base_url, app code or secret in any file — and it
+ * a target in $EXPORTER_CONFIG_YAML — no base_url, app code or secret in any file — and it
  * serves the target with the right credentials upstream; --check-config says where each came from.
  */
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, startSimulator, type Simulator } from '../../src/simulator';
@@ -19,7 +19,7 @@ describe('on BlueKing PaaS (platform environment variables)', () => {
       BKPAAS_APP_SECRET: DEMO_CREDENTIALS.bk_app_secret,
       BK_API_URL_TMPL: `${sim.origin}/api/{api_name}/`,
       BK_ACCESS_TOKEN: DEMO_ACCESS_TOKEN,
-      BKPAAS_EXPORTER_CONFIG_YAML: 'upstream:\n  auth:\n    access_token: ${BK_ACCESS_TOKEN}\ntargets:\n  - app_code: alpha\n    environments: [prod]\n',
+      EXPORTER_CONFIG_YAML: 'upstream:\n  auth:\n    access_token: ${BK_ACCESS_TOKEN}\ntargets:\n  - app_code: alpha\n    environments: [prod]\n',
     };
   });
   afterAll(() => sim.close());
@@ -43,7 +43,7 @@ describe('on BlueKing PaaS (platform environment variables)', () => {
   it('--check-config names the platform variables each value came from, never a secret', async () => {
     const r = await runExporter(['--check-config'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('config file:        $BKPAAS_EXPORTER_CONFIG_YAML');
+    expect(r.stdout).toContain('config file:        $EXPORTER_CONFIG_YAML');
     expect(r.stdout).toContain(`upstream:           ${sim.origin}/api/bkpaas3/prod  (from BK_API_URL_TMPL (api_name bkpaas3, stage prod))`);
     expect(r.stdout).toContain('auth fields set:  bk_app_code (from BKPAAS_APP_ID), bk_app_secret (from BKPAAS_APP_SECRET), access_token');
     expect(r.stdout).not.toContain(DEMO_CREDENTIALS.bk_app_secret);

@@ -26,7 +26,7 @@ describe('BlueKing PaaS defaults', () => {
       'upstream.auth.bk_app_code': 'BKPAAS_APP_ID',
       'upstream.auth.bk_app_secret': 'BKPAAS_APP_SECRET',
     });
-    const summary = describeConfig(config, '$BKPAAS_EXPORTER_CONFIG_YAML', { sources });
+    const summary = describeConfig(config, '$EXPORTER_CONFIG_YAML', { sources });
     expect(summary).toContain('upstream:           http://bkapi.example.com/api/bkpaas3/prod  (from BK_API_URL_TMPL (api_name bkpaas3, stage prod))');
     expect(summary).toContain('auth fields set:  bk_app_code (from BKPAAS_APP_ID), bk_app_secret (from BKPAAS_APP_SECRET), access_token');
     expect(summary).not.toContain('platform-secret-value');
