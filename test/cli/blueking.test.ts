@@ -56,4 +56,14 @@ describe('on BlueKing PaaS (platform environment variables)', () => {
     expect(r.stderr).toContain('upstream.auth.bk_app_secret');
     expect(r.stderr).toContain('BKPAAS_APP_SECRET is not set either');
   });
+
+  it('EXPORTER_CONFIG_YAML replaces the file the start command names with --config', async () => {
+    const withFile = await runExporter(['--check-config', '--config', 'deploy/blueking/config.yaml'], { ...env, EXPORTER_CONFIG_YAML: '' });
+    expect(withFile.stdout).toContain('config file:        deploy/blueking/config.yaml');
+    expect(withFile.stdout).toContain('discovery:          on');
+    const replaced = await runExporter(['--check-config', '--config', 'deploy/blueking/config.yaml'], env);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toContain('config file:        $EXPORTER_CONFIG_YAML');
+    expect(replaced.stdout).toContain('static targets:     1');
+  });
 });
