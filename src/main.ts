@@ -17,6 +17,11 @@ import { createLogger, type Logger } from './log';
 import type { Simulator } from './simulator';
 import { VERSION } from './version';
 
+/** `host:port` of an external URL (the scheme's default port when it names none). */
+function externalAddress(url: URL): string {
+  return `${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+}
+
 /** Grace period for in-flight scrapes on SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -81,7 +86,7 @@ function reloadWebConfig(file: string, apply: NonNullable<ServedApp['reload']>, 
 async function serve(exporter: Exporter, config: ExporterConfig, cli: CliOptions, logger: Logger, simulator?: Simulator, web?: WebConfig): Promise<boolean> {
   const listen = cli.listen !== undefined ? parseListen(cli.listen) : config.server.listen;
   const shardLabel = cli.shard ? `${cli.shard.index}/${cli.shard.total}` : undefined;
-  const app = createApp(exporter, { logger, shardLabel });
+  const app = createApp(exporter, { logger, shardLabel, sdAddress: cli.externalUrl ? externalAddress(cli.externalUrl) : undefined });
   const served = withWebConfig(app, web);
   let running: RunningServer;
   try {

@@ -22,6 +22,8 @@ export interface CliOptions {
   demo: boolean;
   shard?: Shard;
   webConfigFile?: string;
+  /** --web.external-url: where Prometheus reaches this exporter; its host:port is what /sd hands out. */
+  externalUrl?: URL;
   logLevel: string;
   version: boolean;
   help: boolean;
@@ -42,6 +44,8 @@ Options:
   --shard N                  serve only targets whose stable hash mod --total-shards is N
   --total-shards M           number of shards (with --shard)
   --web.config.file FILE     TLS and basic auth for the exporter's endpoints (exporter-toolkit format)
+  --web.external-url URL     where Prometheus reaches this exporter (e.g. http://exporter-0.exporter:9876):
+                             /sd hands out its host:port (default: the address each request reached)
   --log-level LEVEL          fatal, error, warn, info (default), debug, trace, silent
   --version                  print the version and exit
   --help                     print this help and exit
@@ -52,6 +56,18 @@ Exit codes: 0 ok, 1 bad config or failed --once, 2 bad usage.
 function wholeNumber(flag: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got "${v}"`);
   return Number(v);
+}
+
+function parseExternalUrl(v: string | undefined): URL | undefined {
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new UsageError(`--web.external-url expects a URL such as http://exporter-0.exporter:9876, got "${v}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--web.external-url must be http or https, got "${v}"`);
+  return url;
 }
 
 /** Parses argv (without node and script). Throws UsageError. */
@@ -72,6 +88,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         shard: { type: 'string' },
         'total-shards': { type: 'string' },
         'web.config.file': { type: 'string' },
+        'web.external-url': { type: 'string' },
         'log-level': { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -113,6 +130,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     demo: !!v.demo,
     shard,
     webConfigFile: v['web.config.file'],
+    externalUrl: parseExternalUrl(v['web.external-url']),
     logLevel,
     version: !!v.version,
     help: !!v.help,

@@ -15,6 +15,14 @@ export interface AppOptions {
   maxConcurrentScrapes?: number;
   /** Shown on the landing page, e.g. "1/4". */
   shardLabel?: string;
+  /** `host:port` that /sd hands out as the /probe address (--web.external-url); default the address the request reached. */
+  sdAddress?: string;
+}
+
+/** `ip:port`, brackets around IPv6 and IPv4-mapped addresses unwrapped. */
+function socketAddress(ip: string | undefined, port: number | undefined): string {
+  const host = (ip ?? '127.0.0.1').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  return `${host.includes(':') ? `[${host}]` : host}:${port ?? 0}`;
 }
 
 function plain(res: Response, status: number, text: string): void {
@@ -72,9 +80,10 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
   });
 
   app.get('/sd', (req, res) => {
-    // The address Prometheus used to reach us is the one it should probe.
-    const host = req.get('host') ?? `${req.socket.localAddress}:${req.socket.localPort}`;
-    res.status(200).json(serviceDiscovery(exporter.targets(), host));
+    // Never the request's Host header (anyone could make /sd hand out their address): the
+    // configured external address, else the local address the connection actually reached (the
+    // pod's IP in Kubernetes, so each shard of a StatefulSet hands out itself).
+    res.status(200).json(serviceDiscovery(exporter.targets(), opts.sdAddress ?? socketAddress(req.socket.localAddress, req.socket.localPort)));
   });
 
   app.get('/healthz', (_req, res) => plain(res, 200, 'ok'));

@@ -198,4 +198,16 @@ describe('bkpaas-exporter command', () => {
       expect(await ex.stop()).toBe(0);
     }
   });
+
+  it('--web.external-url sets the address /sd hands out (one per shard behind a headless Service)', async () => {
+    const cfg = file('sd.yaml', configYaml(sim.baseUrl, ['alpha']));
+    const ex = await startExporterProcess(['--config', cfg, '--web.external-url', 'http://exporter-0.exporter.monitoring:9876/'], ENV);
+    try {
+      const groups = (await (await fetch(`${ex.url}/sd`)).json()) as Array<{ targets: string[] }>;
+      expect(groups.map((g) => g.targets)).toEqual([['exporter-0.exporter.monitoring:9876']]);
+    } finally {
+      await ex.stop();
+    }
+    expect((await runExporter(['--web.external-url', 'exporter-0:9876'])).stderr).toContain('--web.external-url must be http or https');
+  });
 });

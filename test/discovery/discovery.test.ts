@@ -2,6 +2,7 @@
  * Discovery against the simulator's app-list and modules APIs: the discovered set, filters,
  * merge with static targets, keep-last-known on failure, undeployed targets, /sd and the landing page.
  */
+import http from 'node:http';
 import { find, value } from '../helpers/exposition';
 import { startHarness, type Harness } from '../helpers/harness';
 import { specOf } from '../helpers/targets';
@@ -180,6 +181,17 @@ describe('discovery', () => {
     expect(keys).toEqual(served().filter((k) => !undeployed.includes(k)));
     const host = new URL(h.url).host;
     expect(groups.every((g) => g.targets.length === 1 && g.targets[0] === host)).toBe(true);
+    // A forged Host header is never echoed: /sd hands out the address the connection reached.
+    const forged = await new Promise<string>((resolve, reject) => {
+      http
+        .get(`${h.url}/sd`, { headers: { Host: 'attacker.example:80' } }, (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c));
+          r.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    expect(new Set((JSON.parse(forged) as Array<{ targets: string[] }>).flatMap((g) => g.targets))).toEqual(new Set([host]));
     expect(groups.find((g) => g.labels.__param_app_code === 'pay-legacy')!.labels.__meta_bkpaas_discovered).toBe('true');
     expect(groups.find((g) => g.labels.__param_app_code === 'static-only')!.labels.__meta_bkpaas_discovered).toBe('false');
   });
