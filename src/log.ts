@@ -1,5 +1,6 @@
 /** JSON logging (pino). Secrets are never passed to the logger; the redact list is a second net. */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { REDACT_PATHS } from './authFields';
 
 export type { Logger };
 
@@ -13,7 +14,7 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
       level,
       base: { name: 'bkpaas-exporter' },
       redact: {
-        paths: ['*.bk_app_secret', '*.access_token', '*.bk_ticket', '*.bk_token', 'headers["x-bkapi-authorization"]'],
+        paths: [...REDACT_PATHS],
         censor: '***',
       },
       timestamp: pino.stdTimeFunctions.isoTime,

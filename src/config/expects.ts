@@ -4,6 +4,7 @@
  * label names are `*` (e.g. `targets[].labels.*`).
  */
 
+import { SECRET_KEYS } from '../authFields';
 import { LISTEN_EXPECTED } from './listen';
 import type { Path } from './paths';
 import { SIZE_EXPECTED } from './size';
@@ -25,15 +26,9 @@ export const EXPECTS: Readonly<Record<string, string>> = Object.freeze({
   'upstream.base_url': 'an http(s) URL such as "https://bkapi.example.com/api/bkpaas3/prod"',
   'upstream.auth': 'a mapping',
   'upstream.auth.bk_app_code': 'a non-empty string (the code of the app calling the API)',
-  'upstream.auth.bk_app_secret': secret('bk_app_secret'),
-  'upstream.auth.access_token': secret('access_token'),
-  'upstream.auth.bk_ticket': secret('bk_ticket'),
-  'upstream.auth.bk_token': secret('bk_token'),
+  ...Object.fromEntries(SECRET_KEYS.map((k) => [`upstream.auth.${k}`, secret(k)])),
   'upstream.auth.bk_username': 'a non-empty string (a user name the gateway trusts this app to act as)',
-  'upstream.auth.bk_app_secret_file': 'the path of a file holding bk_app_secret',
-  'upstream.auth.access_token_file': 'the path of a file holding access_token',
-  'upstream.auth.bk_ticket_file': 'the path of a file holding bk_ticket',
-  'upstream.auth.bk_token_file': 'the path of a file holding bk_token',
+  ...Object.fromEntries(SECRET_KEYS.map((k) => [`upstream.auth.${k}_file`, `the path of a file holding ${k}`])),
   'upstream.tenant_id': 'a string ("" sends no X-Bk-Tenant-Id header)',
   'upstream.timeout': 'a duration such as "10s" or "1m30s"',
   'upstream.concurrency': 'an integer from 1 to 1024',

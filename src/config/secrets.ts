@@ -1,15 +1,9 @@
 /** Which config keys hold secrets, so that no message ever repeats their values. */
 
+import { SECRET_KEYS } from '../authFields';
 import type { Path } from './paths';
 
-/** The keys under `upstream.auth` that are secrets; each may instead be given as `<key>_file`. */
-export const SECRET_KEYS = ['bk_app_secret', 'access_token', 'bk_ticket', 'bk_token'] as const;
-
-/** One of SECRET_KEYS. */
-export type SecretKey = (typeof SECRET_KEYS)[number];
-
-/** The user identities the gateway accepts; at least one is required. */
-export const IDENTITY_KEYS = ['access_token', 'bk_ticket', 'bk_token', 'bk_username'] as const;
+export { IDENTITY_KEYS, SECRET_KEYS, type SecretKey } from '../authFields';
 
 /** Returns true for the path of a secret value: `upstream.auth.<one of SECRET_KEYS>`. */
 export function isSecretPath(path: Path): boolean {

@@ -4,6 +4,7 @@ import { formatDuration } from './duration';
 import { formatMiB, heapLimitBytes, largestResponseCap, RESPONSE_CAP_RULE } from './heapFit';
 import { formatListen } from './listen';
 import { formatByteSize } from './size';
+import { AUTH_KEYS } from '../authFields';
 import type { ValueSources } from './platform';
 import type { ExporterConfig, TargetSpec } from './types';
 import { inShard, type Shard } from '../scheduler/shard';
@@ -12,7 +13,6 @@ import { targetKey } from '../scheduler/targetRecord';
 /** Static targets listed one per line before "... and N more". */
 const MAX_LISTED_TARGETS = 20;
 
-const AUTH_FIELDS = ['bk_app_code', 'bk_app_secret', 'access_token', 'bk_ticket', 'bk_token', 'bk_username'] as const;
 
 function labelsText(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
@@ -44,7 +44,7 @@ export function describeConfig(
   const heapLimit = opts.heapLimit ?? heapLimitBytes();
   const sources = opts.sources ?? {};
   const from = (path: string) => (sources[path] ? `  (from ${sources[path]})` : '');
-  const authSet = AUTH_FIELDS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '').map((k) =>
+  const authSet = AUTH_KEYS.filter((k) => up.auth[k] !== undefined && up.auth[k] !== '').map((k) =>
     sources[`upstream.auth.${k}`] ? `${k} (from ${sources[`upstream.auth.${k}`]})` : k,
   );
   const shard = opts.shard && opts.shard.total > 1 ? opts.shard : undefined;

@@ -3,6 +3,7 @@
  * the per-target state (models and pre-rendered bodies). Built on node:http directly so hangs,
  * trickles and huge streams are under our control.
  */
+import { AUTH_HEADER, IDENTITY_KEYS } from '../authFields';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { evolveModel } from './evolve';
@@ -25,7 +26,6 @@ import { RequestLog } from './requestLog';
 import type { Scenario, SimApp, SimRequest, SimTarget, Simulator, SimulatorOptions } from './types';
 
 const DEFAULT_BASE_PATH = '/api/bkpaas3/prod';
-const USER_IDENTITY_FIELDS = ['access_token', 'bk_ticket', 'bk_token', 'bk_username'];
 // What Django REST framework's BooleanField accepts.
 const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'yes', 'on']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'no', 'off']);
@@ -338,7 +338,7 @@ class SimulatorServer implements Simulator {
     const query: Record<string, string> = qi < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(qi + 1)));
     if (path === STATS_PATH) return this.answerStats(res);
     const route = this.route(path);
-    const auth = parseAuth(req.headers['x-bkapi-authorization']);
+    const auth = parseAuth(req.headers[AUTH_HEADER.toLowerCase()]);
     this.log.add({
       at: Date.now(),
       method: req.method ?? 'GET',
@@ -413,7 +413,7 @@ class SimulatorServer implements Simulator {
     if (a.bk_app_code !== this.credentials.bk_app_code || a.bk_app_secret !== this.credentials.bk_app_secret) {
       return REPLIES.wrongApp();
     }
-    if (!USER_IDENTITY_FIELDS.some((f) => typeof a[f] === 'string' && (a[f] as string).length > 0)) return REPLIES.noUser();
+    if (!IDENTITY_KEYS.some((f) => typeof a[f] === 'string' && (a[f] as string).length > 0)) return REPLIES.noUser();
     return undefined;
   }
 

@@ -3,6 +3,7 @@
  * Keep-alive pool, gateway auth header, per-request timeout, no redirects, size cap, and every
  * failure turned into an UpstreamError with the contract's reason.
  */
+import { AUTH_HEADER, IDENTITY_KEYS, SECRET_KEYS } from '../authFields';
 import type http from 'node:http';
 import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
@@ -15,15 +16,13 @@ import { parseProcessList } from './parse';
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
 
-const USER_IDENTITY_KEYS = ['access_token', 'bk_ticket', 'bk_token', 'bk_username'] as const;
-const SECRET_KEYS = ['bk_app_secret', 'access_token', 'bk_ticket', 'bk_token'] as const;
 const EXCERPT_CHARS = 200;
 
 /** Builds the gateway's X-Bkapi-Authorization JSON from the configured credentials. */
 export function authorizationHeader(auth: AuthConfig): string {
   const out: Record<string, string> = { bk_app_code: auth.bk_app_code };
   if (auth.bk_app_secret) out.bk_app_secret = auth.bk_app_secret;
-  for (const k of USER_IDENTITY_KEYS) if (auth[k]) out[k] = auth[k] as string;
+  for (const k of IDENTITY_KEYS) if (auth[k]) out[k] = auth[k] as string;
   return JSON.stringify(out);
 }
 
@@ -82,7 +81,7 @@ export class UpstreamClient {
     this.headers = {
       Accept: 'application/json',
       'User-Agent': 'bkpaas-process-exporter',
-      'X-Bkapi-Authorization': authorizationHeader(config.auth),
+      [AUTH_HEADER]: authorizationHeader(config.auth),
     };
     if (config.tenant_id) this.headers['X-Bk-Tenant-Id'] = config.tenant_id;
     this.secrets = SECRET_KEYS.map((k) => config.auth[k]).filter((s): s is string => !!s && s.length >= 4);
