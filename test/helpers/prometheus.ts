@@ -20,15 +20,16 @@ import { freePort } from './net';
 import { sleep } from './sleep';
 
 /** The message every "binary not found" error carries. */
-export const INSTALL_HINT = 'run "node scripts/test-tools.js" (npm test does), which provisions Debian\'s prometheus package into .tools/';
+export const INSTALL_HINT = 'run "node scripts/test-tools.js" (npm test does), which provisions Debian\'s prometheus and prometheus-alertmanager packages into .tools/';
 
-/** The binaries of the prometheus package the tests use. */
+/** The binaries of the prometheus and prometheus-alertmanager packages the tests use. */
 export type PrometheusBinary = ToolName;
 
 /**
- * Returns the absolute path of `promtool` or `prometheus`, looked up exactly as the provisioning
- * script does (`$PROMTOOL` / `$PROMETHEUS`, the tools folder, `$PATH`). Throws an Error saying how
- * to provision it when it is missing. `env` is for tests of this function.
+ * Returns the absolute path of a test tool (`promtool`, `prometheus`, `alertmanager`, `amtool`),
+ * looked up exactly as the provisioning script does (its override variable, the tools folder,
+ * `$PATH`). Throws an Error saying how to provision it when it is missing. `env` is for tests of
+ * this function.
  */
 export function findBinary(name: PrometheusBinary, env: NodeJS.ProcessEnv = process.env): string {
   let found: string | undefined;
@@ -51,21 +52,34 @@ export interface PromtoolResult {
   output: string;
 }
 
+/** Options of `runTool` and `runPromtool`. */
+export interface RunToolOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** Written to the tool's stdin; otherwise stdin is empty. */
+  input?: string;
+}
+
 /**
  * Runs `promtool args...` (in `cwd`) and returns its exit code and output. `input`, when given,
- * is written to promtool's stdin (`promtool check metrics` reads the exposition only from there);
- * otherwise stdin is empty. Rejects only when promtool cannot be started or outlives
- * `timeoutMs` (it is killed then).
+ * is written to promtool's stdin (`promtool check metrics` reads the exposition only from there).
+ * Rejects only when promtool cannot be started or outlives `timeoutMs` (it is killed then).
  */
-export function runPromtool(
-  args: string[],
-  options: { cwd?: string; timeoutMs?: number; input?: string } = {},
-): Promise<PromtoolResult> {
-  const binary = findBinary('promtool');
+export function runPromtool(args: string[], options: RunToolOptions = {}): Promise<PromtoolResult> {
+  return runTool('promtool', args, options);
+}
+
+/**
+ * Runs a test tool (`promtool`, `amtool`, ...) with `args` and returns its exit code and output;
+ * never rejects on a non-zero exit (the caller asserts, and shows the output). Rejects only when
+ * the tool cannot be started or outlives `timeoutMs` (default 60 s; it is killed then).
+ */
+export function runTool(name: PrometheusBinary, args: string[], options: RunToolOptions = {}): Promise<PromtoolResult> {
+  const binary = findBinary(name);
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    // promtool may exit before reading everything (e.g. on a parse error): EPIPE is not our error.
+    // The tool may exit before reading everything (e.g. on a parse error): EPIPE is not our error.
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
     let stdout = '';
@@ -74,7 +88,7 @@ export function runPromtool(
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`promtool ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`));
+      reject(new Error(`${name} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`));
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -82,7 +96,7 @@ export function runPromtool(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, output: `$ promtool ${args.join(' ')}\n${stdout}${stderr}` });
+      resolve({ code, signal, stdout, stderr, output: `$ ${name} ${args.join(' ')}\n${stdout}${stderr}` });
     });
   });
 }
