@@ -14,39 +14,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { startAlertmanager, type AlertmanagerServer, type AmAlert } from '../helpers/alertmanager';
+import { alertmanagerConfig, inhibitRules as readInhibitRules } from './alertmanagerConfig';
 import { ROOT } from '../helpers/process';
 import { runTool, type Labels } from '../helpers/prometheus';
 import { sleep } from '../helpers/sleep';
 
-const INHIBIT_FILE = path.join(ROOT, 'monitoring/alertmanager-inhibit.yaml');
 const ALERTS_FILE = path.join(ROOT, 'monitoring/alerts.yaml');
 const TESTS_DIR = path.join(ROOT, 'monitoring/tests');
-const RUNBOOK_FILE = path.join(ROOT, 'docs/runbook.md');
 
 /** Labels Prometheus puts on every scraped series. */
 const SCRAPE_LABELS = ['job', 'instance'];
 
-interface InhibitRule {
-  source_matchers: string[];
-  target_matchers: string[];
-  equal: string[];
-}
-
-const inhibitRules = (parse(readFileSync(INHIBIT_FILE, 'utf8')) as { inhibit_rules: InhibitRule[] }).inhibit_rules;
+const inhibitRules = readInhibitRules();
 const alertNames = (parse(readFileSync(ALERTS_FILE, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string }> }> }).groups
   .flatMap((g) => g.rules.map((r) => r.alert))
   .filter((a): a is string => a !== undefined);
-
-/** The route example of the runbook: the YAML block that starts with `# alertmanager.yml (route part)`. */
-function routeExample(): Record<string, unknown> {
-  const runbook = readFileSync(RUNBOOK_FILE, 'utf8');
-  const block = [...runbook.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith('# alertmanager.yml (route part)'));
-  if (!block) throw new Error('docs/runbook.md has no ```yaml block starting with "# alertmanager.yml (route part)"');
-  return parse(block) as Record<string, unknown>;
-}
-
-/** The route example with the shipped inhibit rules added: what an operator ends up with. */
-const fullConfig = (): Record<string, unknown> => ({ ...routeExample(), inhibit_rules: inhibitRules });
 
 /** The alert names an `alertname` matcher (`="X"` or `=~"A|B"`) selects among our alerts. */
 function alertsMatched(matchers: string[]): string[] {
@@ -113,7 +95,7 @@ describe('monitoring/alertmanager-inhibit.yaml', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bkpaas-amtool-'));
     try {
       const file = path.join(dir, 'alertmanager.yml');
-      await writeFile(file, JSON.stringify(fullConfig(), null, 2));
+      await writeFile(file, JSON.stringify(alertmanagerConfig(), null, 2));
       const check = await runTool('amtool', ['check-config', file]);
       expect({ code: check.code, output: check.output }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
       expect(check.stdout).toContain(` - ${inhibitRules.length} inhibit rules`);
@@ -150,7 +132,7 @@ describe('the inhibit rules in a real Alertmanager', () => {
   });
 
   it('holds back exactly the alerts each rule names', async () => {
-    alertmanager = await startAlertmanager(fullConfig());
+    alertmanager = await startAlertmanager(alertmanagerConfig());
     const am = alertmanager;
     const sent: Labels[] = [
       // The credentials expired: job bkpaas-probe fails together.
