@@ -66,6 +66,8 @@ describe('values.schema.json', () => {
     ['a probe path (fixed by the chart)', { livenessProbe: { path: '/metrics' } }, /^\/livenessProbe must NOT have additional properties/],
     ['a bad scrape interval', { serviceMonitor: { interval: '30' } }, /^\/serviceMonitor\/interval must match pattern/],
     ['a malformed digest', { image: { digest: 'latest' } }, /^\/image\/digest must match pattern/],
+    ['a runbook base that is not a URL', { prometheusRule: { runbookBaseUrl: 'wiki/runbook' } }, /^\/prometheusRule\/runbookBaseUrl must match pattern/],
+    ['a runbook base with its own anchor', { prometheusRule: { runbookBaseUrl: 'https://wiki.example.com/runbook#top' } }, /^\/prometheusRule\/runbookBaseUrl must match pattern/],
   ])('rejects %s', (_name, overrides, expected) => {
     const errors = errorsOf(overrides);
     expect(errors.length).toBeGreaterThan(0);
@@ -79,6 +81,7 @@ describe('values.schema.json', () => {
     ['an IPv6 listen address', { config: { server: { listen: '[::]:9876' } } }],
     ['an inherited scrape interval', { serviceMonitor: { enabled: true, interval: '', scrapeTimeout: '' } }],
     ['a parent chart\'s globals', { global: { imageRegistry: 'r' } }],
+    ['an own runbook', { prometheusRule: { enabled: true, runbookBaseUrl: 'https://wiki.example.com/ops/bkpaas-runbook' } }],
   ])('accepts %s', (_name, overrides) => {
     expect(errorsOf(overrides)).toEqual([]);
   });
