@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ConfigError, parseConfigText } from '../../src/config';
 import { ALLOWED_KEYS } from '../../src/config/schema';
 import { SECRET_KEYS } from '../../src/config/secrets';
@@ -136,6 +136,33 @@ describe("the chart's config is the exporter's config", () => {
     if (config.targets.length === 0) config.targets = [{ app_code: 'demo-app', environments: ['prod'] }];
     expect(() => load(values)).not.toThrow();
   });
+});
+
+describe('the values examples of README.md and the chart README', () => {
+  /** The `# my-values.yaml` block of a README, parsed. */
+  const example = (file: string): Values => {
+    const block = [...readText(file).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith('# my-values.yaml'));
+    if (!block) throw new Error(`${file} has no \`# my-values.yaml\` example`);
+    return parse(block) as Values;
+  };
+  const env = { BK_APP_SECRET: 'app-secret', BK_ACCESS_TOKEN: 'token' };
+
+  it.each(['README.md', 'helm/bkpaas-process-exporter/README.md'])('%s: valid values whose config the exporter loads', (file) => {
+    const values = example(file);
+    expect(errorsOf(values)).toEqual([]);
+    const merged = mergeValues(defaults, values);
+    expect(() => parseConfigText(stringify(merged.config), { file: 'config.yaml', env })).not.toThrow();
+  });
+
+  it.each(['README.md', 'helm/bkpaas-process-exporter/README.md'])(
+    '%s: the ServiceMonitor and PrometheusRule it enables carry labels for the Prometheus selectors',
+    (file) => {
+      const values = example(file) as Record<string, { enabled?: boolean; labels?: Record<string, string> }>;
+      const enabled = ['serviceMonitor', 'prometheusRule'].filter((k) => values[k]?.enabled);
+      expect(enabled).toEqual(['serviceMonitor', 'prometheusRule']);
+      for (const key of enabled) expect({ key, labels: Object.keys(values[key].labels ?? {}) }).toEqual({ key, labels: ['release'] });
+    },
+  );
 });
 
 describe('values.yaml documentation', () => {
