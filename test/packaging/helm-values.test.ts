@@ -165,6 +165,65 @@ describe('the values examples of README.md and the chart README', () => {
   );
 });
 
+describe("the chart README's resources examples, sized from docs/performance.md", () => {
+  const performance = readText('docs/performance.md');
+  const chartReadme = readText('helm/bkpaas-process-exporter/README.md');
+
+  /** The cells of a row of performance.md's results table, by target count. */
+  const measured = (figure: string): Map<number, string> => {
+    const header = performance.split('\n').find((l) => l.startsWith('| figure | compared with |'));
+    const row = performance.split('\n').find((l) => l.startsWith(`| ${figure} |`));
+    if (!header || !row) throw new Error(`docs/performance.md has no results row "${figure}"`);
+    const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
+    const counts = cells(header).slice(2).map((c) => Number(c.replace(/^N = /, '').replace(/\s/g, '')));
+    return new Map(counts.map((n, i) => [n, cells(row)[i + 2]]));
+  };
+  const cpuMs = measured('exporter CPU per target and refresh');
+  const rss = measured('peak RSS (VmHWM): cold + warm + refresh');
+  const number = (text: string | undefined) => Number(/^([\d.]+)/.exec(text ?? '')?.[1]);
+
+  interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu?: string; memory: string };
+  }
+  const examples = [...chartReadme.matchAll(/```yaml\n# up to ([\d ]+) targets, cache\.ttl (\d+)s\n([\s\S]*?)```/g)].map((m) => ({
+    targets: Number(m[1].replace(/\s/g, '')),
+    ttlSeconds: Number(m[2]),
+    resources: (parse(m[3]) as { resources: Resources }).resources,
+  }));
+  const millicores = (cpu: string) => (cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000);
+  const bytes = (memory: string) => Number(/^(\d+)Mi$/.exec(memory)?.[1]) * 1024 * 1024;
+
+  it('shows the measured CPU per target and peak RSS', () => {
+    for (const n of [100, 1000, 5000]) {
+      const row = chartReadme.split('\n').find((l) => l.startsWith(`| ${n.toLocaleString('en').replace(/,/g, ' ')} |`));
+      expect(row).toBe(`| ${n.toLocaleString('en').replace(/,/g, ' ')} | ${cpuMs.get(n)} | ${rss.get(n)?.replace(/ \(.*\)$/, '')} |`);
+    }
+  });
+
+  it('has examples for 1 000 and 5 000 targets that the schema accepts', () => {
+    expect(examples.map((e) => e.targets)).toEqual([1000, 5000]);
+    for (const e of examples) expect(errorsOf({ resources: e.resources })).toEqual([]);
+  });
+
+  it.each([1000, 5000])('%i targets: the CPU request covers targets × CPU per target / ttl (at most twice), the memory request the peak RSS; no CPU limit', (n) => {
+    const e = examples.find((x) => x.targets === n);
+    if (!e) throw new Error(`no example for ${n} targets`);
+    const needed = (n * number(cpuMs.get(n))) / e.ttlSeconds; // millicores: ms of CPU per second
+    expect(millicores(e.resources.requests.cpu)).toBeGreaterThanOrEqual(needed);
+    expect(millicores(e.resources.requests.cpu)).toBeLessThanOrEqual(2 * needed);
+    expect(bytes(e.resources.requests.memory)).toBeGreaterThanOrEqual(number(rss.get(n)) * 1e6);
+    expect(bytes(e.resources.limits.memory)).toBeGreaterThanOrEqual(2 * number(rss.get(n)) * 1e6);
+    expect(e.resources.limits.cpu).toBeUndefined();
+  });
+
+  it("values.yaml's comment gives the same examples", () => {
+    const comment = readText('helm/bkpaas-process-exporter/values.yaml').split('\nresources:')[0].split('\n\n').pop() ?? '';
+    const inline = [...comment.replace(/\n# /g, ' ').matchAll(/`(\{requests: [^`]+\})`/g)].map((m) => parse(m[1]) as Resources);
+    expect(inline).toEqual(examples.map((e) => e.resources));
+  });
+});
+
 describe('values.yaml documentation', () => {
   const script = path.join(ROOT, 'scripts', 'helm-values-table.js');
   const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
