@@ -1,7 +1,7 @@
 // monitoring/dashboards/bkpaas-processes.json: importable structure, template variables, panels
 // with queries on the contract's metric names, and every query parsed by a real Prometheus.
 import { readFileSync } from 'node:fs';
-import { startPrometheus, type PrometheusServer } from '../helpers/prometheus';
+import { usePrometheus } from '../helpers/prometheus';
 import {
   DASHBOARD_FILE,
   dashboardPanels,
@@ -117,18 +117,10 @@ describe('dashboard structure', () => {
 });
 
 describe('dashboard queries in a real Prometheus', () => {
-  let prometheus: PrometheusServer | undefined;
-
-  beforeAll(async () => {
-    prometheus = await startPrometheus();
-  }, 60_000);
-
-  afterAll(async () => {
-    await prometheus?.stop();
-  });
+  const prometheus = usePrometheus();
 
   it('parses and runs every panel query', async () => {
-    const server = prometheus as PrometheusServer;
+    const server = prometheus();
     const failures: string[] = [];
     for (const { panel, target, expr } of queries) {
       const query = substitute(expr);
@@ -143,7 +135,7 @@ describe('dashboard queries in a real Prometheus', () => {
   }, 60_000);
 
   it('parses every template variable selector', async () => {
-    const server = prometheus as PrometheusServer;
+    const server = prometheus();
     const failures: string[] = [];
     for (const variable of variables.filter((v) => v.type === 'query')) {
       const parts = labelValuesParts(variable);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MAIN, requireBuild, ROOT } from '../helpers/process';
-import { startPrometheus, type PrometheusServer } from '../helpers/prometheus';
+import { usePrometheus } from '../helpers/prometheus';
 
 const doc = readFileSync(path.join(ROOT, 'docs/performance.md'), 'utf8');
 const section = doc.split(/^## /m).find((s) => s.startsWith('Sizing from your own numbers\n')) ?? '';
@@ -49,19 +49,13 @@ describe('docs/performance.md, "Sizing from your own numbers"', () => {
   });
 
   describe('in a real Prometheus', () => {
-    let prometheus: PrometheusServer | undefined;
-    beforeAll(async () => {
-      prometheus = await startPrometheus();
-    }, 60_000);
-    afterAll(async () => {
-      await prometheus?.stop();
-    });
+    const prometheus = usePrometheus();
 
     it('every PromQL line runs', async () => {
       const queries = blocks('promql');
       expect(queries.length).toBeGreaterThanOrEqual(5);
       const failures: string[] = [];
-      for (const q of queries) await (prometheus as PrometheusServer).query(q).catch((err: Error) => failures.push(`${q}: ${err.message}`));
+      for (const q of queries) await prometheus().query(q).catch((err: Error) => failures.push(`${q}: ${err.message}`));
       expect(failures).toEqual([]);
     });
   });
