@@ -6,8 +6,10 @@ export interface ToolSpec {
   file: string;
   /** The variable that overrides where the tool is. */
   env: string;
+  /** Other names the tool may have on PATH. */
+  aliases: string[];
 }
-export type ToolName = 'prometheus' | 'promtool';
+export type ToolName = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool';
 export const TOOLS: Record<ToolName, ToolSpec>;
 /** The project-local tools folder: `$BKPAAS_TEST_TOOLS_DIR`, else `<repo>/.tools`. */
 export function toolsDir(env?: NodeJS.ProcessEnv): string;

@@ -2,9 +2,10 @@
 /**
  * The programs the tests need from outside npm, found or provisioned (npm's `pretest` runs this).
  *
- * Today that is Prometheus and promtool, from Debian's `prometheus` package. Lookup order for
- * each binary: `$PROMETHEUS` / `$PROMTOOL`, then the project's tools folder (`.tools/bin`, or
- * `$BKPAAS_TEST_TOOLS_DIR/bin`), then `$PATH`. When one is missing, the package is fetched with
+ * Today that is Prometheus and promtool, from Debian's `prometheus` package, and Alertmanager
+ * and amtool, from Debian's `prometheus-alertmanager` package. Lookup order for each binary: its
+ * override variable (`$PROMETHEUS`, `$PROMTOOL`, `$ALERTMANAGER`, `$AMTOOL`), then the project's
+ * tools folder (`.tools/bin`, or `$BKPAAS_TEST_TOOLS_DIR/bin`), then `$PATH`. When one is missing, the package is fetched with
  * `apt-get download` and unpacked with `dpkg-deb -x` into the tools folder: no root needed when
  * the package lists are there, no change to the system, nothing left outside the project. When
  * that cannot work (no apt, no network, no package lists and not root) it exits 1 with a message
@@ -21,11 +22,20 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Each tool: the Debian package that ships it, its path inside the package, and its override variable. */
+/**
+ * Each tool: the Debian package that ships it, its path inside the package, its override
+ * variable, and the other names it may have on PATH (Debian installs Alertmanager as
+ * prometheus-alertmanager).
+ */
 const TOOLS = {
-  prometheus: { pkg: 'prometheus', file: 'usr/bin/prometheus', env: 'PROMETHEUS' },
-  promtool: { pkg: 'prometheus', file: 'usr/bin/promtool', env: 'PROMTOOL' },
+  prometheus: { pkg: 'prometheus', file: 'usr/bin/prometheus', env: 'PROMETHEUS', aliases: [] },
+  promtool: { pkg: 'prometheus', file: 'usr/bin/promtool', env: 'PROMTOOL', aliases: [] },
+  alertmanager: { pkg: 'prometheus-alertmanager', file: 'usr/bin/prometheus-alertmanager', env: 'ALERTMANAGER', aliases: ['prometheus-alertmanager'] },
+  amtool: { pkg: 'prometheus-alertmanager', file: 'usr/bin/amtool', env: 'AMTOOL', aliases: [] },
 };
+
+/** Approximate download size of each package, for the one line that says what is fetched. */
+const PACKAGE_MB = { prometheus: 20, 'prometheus-alertmanager': 11 };
 
 /** The system's own programs are called by absolute path with a plain PATH, whatever the caller's PATH. */
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -59,14 +69,17 @@ function findTool(name, env = process.env) {
   }
   const dirs = [path.join(toolsDir(env), 'bin'), ...(env.PATH || '').split(path.delimiter).filter(Boolean)];
   for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return path.resolve(candidate);
+    for (const alias of [name, ...tool.aliases]) {
+      const candidate = path.join(dir, alias);
+      if (isExecutable(candidate)) return path.resolve(candidate);
+    }
   }
   return undefined;
 }
 
 /** What to tell a person who must install the tools by hand. */
-const BY_HAND = "install Debian/Ubuntu's prometheus package (apt-get install prometheus), or put Prometheus 2.x's prometheus and promtool on PATH (or set PROMETHEUS and PROMTOOL)";
+const BY_HAND =
+  "install Debian/Ubuntu's prometheus and prometheus-alertmanager packages (apt-get install prometheus prometheus-alertmanager), or put Prometheus 2.x's prometheus and promtool and Alertmanager's alertmanager and amtool on PATH (or set PROMETHEUS, PROMTOOL, ALERTMANAGER and AMTOOL)";
 
 class ProvisionError extends Error {}
 
@@ -116,7 +129,7 @@ function provisionPackage(pkg, names, env, log) {
   const dpkgDeb = systemProgram(env, 'BKPAAS_TEST_TOOLS_DPKG_DEB', 'dpkg-deb');
   const tools = toolsDir(env);
   const started = Date.now();
-  log(`test tools: ${names.join(' and ')} not found; fetching Debian's ${pkg} package into ${path.relative(process.cwd(), tools) || tools} (once; about 20 MB)...`);
+  log(`test tools: ${names.join(' and ')} not found; fetching Debian's ${pkg} package into ${path.relative(process.cwd(), tools) || tools} (once; about ${PACKAGE_MB[pkg]} MB)...`);
   fs.mkdirSync(path.join(tools, 'pkg'), { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bkpaas-test-tools-'));
   try {

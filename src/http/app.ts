@@ -1,4 +1,8 @@
-/** The exporter's HTTP endpoints (contract: /metrics, /probe, /healthz, /readyz, /-/reload, /). */
+/**
+ * The exporter's HTTP endpoints (contract: /metrics, /probe, /healthz, /readyz, /-/reload, /),
+ * plus /exporter-metrics: the exporter's own metrics without any target's series, for
+ * deployments that scrape the targets through /probe only.
+ */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Exporter } from '../exporter';
 import type { Logger } from '../log';
@@ -68,15 +72,27 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
 
   app.get('/probe', scrapeSlot, async (req, res) => {
     const parsed = parseProbeQuery(req.query as Record<string, unknown>);
-    if ('error' in parsed) return plain(res, 400, parsed.error);
+    if ('error' in parsed) {
+      exporter.self.probeRejectedFor(parsed.reason);
+      return plain(res, 400, parsed.error);
+    }
     const { app_code, module_name, environment } = parsed.target;
     const key = `${app_code}/${module_name}/${environment}`;
     const deadline = scrapeDeadline(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const body = await exporter.probe(key, deadline);
     if (body === undefined) {
+      exporter.self.probeRejectedFor('unknown_target');
       return plain(res, 400, `unknown target ${key}: not configured in this exporter${opts.shardLabel ? ` (shard ${opts.shardLabel})` : ''}`);
     }
     res.status(200).type(CONTENT_TYPE).send(body);
+  });
+
+  // The exporter's own health (bkpaas_exporter_*, bkpaas_discovery_*, process_*, nodejs_*) without
+  // refreshing or serving any target: what a /probe-only deployment scrapes for its exporter alerts.
+  app.get('/exporter-metrics', scrapeSlot, async (_req, res) => {
+    // As /metrics does after its refresh: the undeployed count is read from the pool, not pushed.
+    if (exporter.discoveryManager) exporter.self.discoveryUndeployed.set(exporter.pool.countUndeployed());
+    res.status(200).type(CONTENT_TYPE).send(await exporter.self.text());
   });
 
   app.get('/sd', (req, res) => {

@@ -65,6 +65,7 @@ export const SELF = {
   upstreamRequestDuration: 'bkpaas_exporter_upstream_request_duration_seconds',
   reloadSuccessful: 'bkpaas_exporter_config_last_reload_successful',
   reloadTimestamp: 'bkpaas_exporter_config_last_reload_success_timestamp_seconds',
+  probeRejected: 'bkpaas_exporter_probe_rejected_total',
   discoveryTargets: 'bkpaas_discovery_targets',
   discoveryUndeployed: 'bkpaas_discovery_undeployed_targets',
   discoveryLastSuccess: 'bkpaas_discovery_last_success_timestamp_seconds',

@@ -6,12 +6,17 @@ const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_act
 import { VERSION } from '../version';
 import { SELF } from './families';
 
+/** Why a /probe request was answered 400: the `reason` of bkpaas_exporter_probe_rejected_total. */
+export const PROBE_REJECTION_REASONS = ['missing_parameter', 'invalid_parameter', 'unknown_target'] as const;
+export type ProbeRejectionReason = (typeof PROBE_REJECTION_REASONS)[number];
+
 export class SelfMetrics {
   readonly registry = new Registry();
   readonly targets: Gauge;
   readonly upstreamRequestDuration: Histogram<'code'>;
   readonly reloadSuccessful: Gauge;
   readonly reloadTimestamp: Gauge;
+  private readonly probeRejected: Counter<'reason'>;
   readonly discoveryTargets: Gauge;
   readonly discoveryUndeployed: Gauge;
   readonly discoveryLastSuccess: Gauge;
@@ -43,6 +48,14 @@ export class SelfMetrics {
       help: 'Unix time of the last successful configuration load.',
       registers,
     });
+    this.probeRejected = new Counter({
+      name: SELF.probeRejected,
+      help: 'Requests to /probe answered 400 without fetching, by reason: missing_parameter, invalid_parameter, unknown_target (not configured in this exporter or shard).',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Every reason from the start, so that rate() and increase() see the first rejection.
+    for (const reason of PROBE_REJECTION_REASONS) this.probeRejected.inc({ reason }, 0);
     // Registered by enableDiscovery(), only once discovery is configured.
     const discoveryRegisters: Registry[] = [];
     this.discoveryTargets = new Gauge({ name: SELF.discoveryTargets, help: 'Targets found by discovery.', registers: discoveryRegisters });
@@ -87,6 +100,11 @@ export class SelfMetrics {
   configLoaded(ok: boolean): void {
     this.reloadSuccessful.set(ok ? 1 : 0);
     if (ok) this.reloadTimestamp.set(Date.now() / 1000);
+  }
+
+  /** Counts a /probe request answered 400. */
+  probeRejectedFor(reason: ProbeRejectionReason): void {
+    this.probeRejected.inc({ reason });
   }
 
   /** Prometheus text of these metrics. */

@@ -105,6 +105,15 @@ describe('the exporter behind a web config', () => {
       expect(res.headers['x-frame-options']).toBe('deny');
     });
 
+    it('serves /exporter-metrics behind the same TLS and basic auth', async () => {
+      expect((await httpsGet(port, '/exporter-metrics')).status).toBe(401);
+      const res = await httpsGet(port, '/exporter-metrics', { Authorization: basic('prometheus', PASSWORD) });
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('bkpaas_exporter_build_info{');
+      expect(res.body).not.toContain('bkpaas_target_up');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    });
+
     it.each([
       ['no credentials', undefined],
       ['a wrong password', basic('prometheus', 'guess')],
@@ -113,7 +122,7 @@ describe('the exporter behind a web config', () => {
       ['a malformed header', 'Basic %%%'],
       ['another scheme', `Bearer ${PASSWORD}`],
     ])('%s → 401 with WWW-Authenticate, on every path', async (_what, authorization) => {
-      for (const p of ['/metrics', '/probe?app_code=alpha&module_name=default&environment=prod', '/', '/nope', '/-/reload']) {
+      for (const p of ['/metrics', '/exporter-metrics', '/probe?app_code=alpha&module_name=default&environment=prod', '/', '/nope', '/-/reload']) {
         const res = await httpsGet(port, p, authorization ? { Authorization: authorization } : {});
         expect([p, res.status]).toEqual([p, 401]);
         expect(res.headers['www-authenticate']).toMatch(/^Basic realm="bkpaas-exporter"/);

@@ -10,25 +10,26 @@
  *   waits until it is ready and returns a handle to query its HTTP API and to `stop()` it, which
  *   also removes the directory. Call `stop()` in `afterAll`; it is safe to call twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { findTool, toolsDir, type ToolName } from '../../scripts/test-tools';
+import { httpRequest, ServerExitedError, spawnServer, stopAndRemove, waitUntilReady, type ServerChild } from './childServer';
 import { freePort } from './net';
 import { sleep } from './sleep';
 
 /** The message every "binary not found" error carries. */
-export const INSTALL_HINT = 'run "node scripts/test-tools.js" (npm test does), which provisions Debian\'s prometheus package into .tools/';
+export const INSTALL_HINT = 'run "node scripts/test-tools.js" (npm test does), which provisions Debian\'s prometheus and prometheus-alertmanager packages into .tools/';
 
-/** The binaries of the prometheus package the tests use. */
+/** The binaries of the prometheus and prometheus-alertmanager packages the tests use. */
 export type PrometheusBinary = ToolName;
 
 /**
- * Returns the absolute path of `promtool` or `prometheus`, looked up exactly as the provisioning
- * script does (`$PROMTOOL` / `$PROMETHEUS`, the tools folder, `$PATH`). Throws an Error saying how
- * to provision it when it is missing. `env` is for tests of this function.
+ * Returns the absolute path of a test tool (`promtool`, `prometheus`, `alertmanager`, `amtool`),
+ * looked up exactly as the provisioning script does (its override variable, the tools folder,
+ * `$PATH`). Throws an Error saying how to provision it when it is missing. `env` is for tests of
+ * this function.
  */
 export function findBinary(name: PrometheusBinary, env: NodeJS.ProcessEnv = process.env): string {
   let found: string | undefined;
@@ -51,21 +52,34 @@ export interface PromtoolResult {
   output: string;
 }
 
+/** Options of `runTool` and `runPromtool`. */
+export interface RunToolOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  /** Written to the tool's stdin; otherwise stdin is empty. */
+  input?: string;
+}
+
 /**
  * Runs `promtool args...` (in `cwd`) and returns its exit code and output. `input`, when given,
- * is written to promtool's stdin (`promtool check metrics` reads the exposition only from there);
- * otherwise stdin is empty. Rejects only when promtool cannot be started or outlives
- * `timeoutMs` (it is killed then).
+ * is written to promtool's stdin (`promtool check metrics` reads the exposition only from there).
+ * Rejects only when promtool cannot be started or outlives `timeoutMs` (it is killed then).
  */
-export function runPromtool(
-  args: string[],
-  options: { cwd?: string; timeoutMs?: number; input?: string } = {},
-): Promise<PromtoolResult> {
-  const binary = findBinary('promtool');
+export function runPromtool(args: string[], options: RunToolOptions = {}): Promise<PromtoolResult> {
+  return runTool('promtool', args, options);
+}
+
+/**
+ * Runs a test tool (`promtool`, `amtool`, ...) with `args` and returns its exit code and output;
+ * never rejects on a non-zero exit (the caller asserts, and shows the output). Rejects only when
+ * the tool cannot be started or outlives `timeoutMs` (default 60 s; it is killed then).
+ */
+export function runTool(name: PrometheusBinary, args: string[], options: RunToolOptions = {}): Promise<PromtoolResult> {
+  const binary = findBinary(name);
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    // promtool may exit before reading everything (e.g. on a parse error): EPIPE is not our error.
+    // The tool may exit before reading everything (e.g. on a parse error): EPIPE is not our error.
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
     let stdout = '';
@@ -74,7 +88,7 @@ export function runPromtool(
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`promtool ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`));
+      reject(new Error(`${name} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`));
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -82,7 +96,7 @@ export function runPromtool(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, output: `$ promtool ${args.join(' ')}\n${stdout}${stderr}` });
+      resolve({ code, signal, stdout, stderr, output: `$ ${name} ${args.join(' ')}\n${stdout}${stderr}` });
     });
   });
 }
@@ -237,38 +251,9 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-interface HttpReply {
-  status: number;
-  body: string;
-}
-
-/** One HTTP request without keep-alive (no socket outlives the test). */
-function request(url: string, method = 'GET', timeoutMs = 10_000): Promise<HttpReply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function toUnixSeconds(t: Date | number): string {
   return String(t instanceof Date ? t.getTime() / 1000 : t);
 }
-
-const LOG_LIMIT = 256 * 1024;
-
-/** Children not yet stopped: killed when the test process exits, whatever happened. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /**
  * Starts Prometheus on a free loopback port with a fresh temporary directory, waits until it is
@@ -287,6 +272,24 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     }
   }
   throw lastError;
+}
+
+/**
+ * Starts a Prometheus (`options` as for startPrometheus) before the tests of the enclosing
+ * `describe` and stops it after them; returns a getter for it (throws when it did not start).
+ */
+export function usePrometheus(options: StartPrometheusOptions = {}): () => PrometheusServer {
+  let server: PrometheusServer | undefined;
+  beforeAll(async () => {
+    server = await startPrometheus(options);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('Prometheus did not start (see beforeAll)');
+    return server;
+  };
 }
 
 class PortTakenError extends Error {}
@@ -310,24 +313,8 @@ async function startOnce(binary: string, options: StartPrometheusOptions): Promi
     ...options.extraConfig,
   };
 
-  let child: ChildProcess | undefined;
-  let output = '';
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let exitPromise: Promise<void> = Promise.resolve();
-  let stopping: Promise<void> | undefined;
-
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child && !exited) {
-        child.kill('SIGTERM');
-        const killTimer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-        await exitPromise;
-        clearTimeout(killTimer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
+  let server: ServerChild | undefined;
+  const stop = stopAndRemove(() => server, dir);
 
   try {
     // JSON is YAML: no serializer needed, and no YAML quoting surprises.
@@ -342,45 +329,16 @@ async function startOnce(binary: string, options: StartPrometheusOptions): Promi
       '--web.enable-lifecycle',
       ...(options.args ?? []),
     ];
-    const started = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    running.add(started);
-    const append = (chunk: string) => {
-      output += chunk;
-      if (output.length > LOG_LIMIT) output = output.slice(-LOG_LIMIT);
-    };
-    started.stdout?.setEncoding('utf8').on('data', append);
-    started.stderr?.setEncoding('utf8').on('data', append);
-    exitPromise = new Promise((resolve) => {
-      started.on('exit', (code, signal) => {
-        exited = { code, signal };
-        running.delete(started);
-        resolve();
-      });
-      started.on('error', (err) => {
-        append(`\nspawn error: ${err.message}\n`);
-        exited ??= { code: null, signal: null };
-        running.delete(started);
-        resolve();
-      });
-    });
-
+    server = spawnServer(binary, args, dir);
     const url = `http://${self.address}`;
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-    for (;;) {
-      if (exited) {
-        const why = `prometheus exited (code ${exited.code}, signal ${exited.signal}) before it was ready`;
-        if (/address already in use/i.test(output)) throw new PortTakenError(`${why}: port ${port} taken`);
-        throw new Error(`${why}\n--- prometheus output ---\n${output}`);
-      }
-      const ready = await request(`${url}/-/ready`, 'GET', 2_000).catch(() => undefined);
-      if (ready?.status === 200) break;
-      if (Date.now() > deadline) {
-        throw new Error(`prometheus was not ready within ${options.readyTimeoutMs ?? 30_000} ms\n--- prometheus output ---\n${output}`);
-      }
-      await sleep(100);
+    try {
+      await waitUntilReady(server, 'prometheus', `${url}/-/ready`, options.readyTimeoutMs ?? 30_000);
+    } catch (err) {
+      if (err instanceof ServerExitedError && /address already in use/i.test(err.output)) throw new PortTakenError(`prometheus: port ${port} taken`);
+      throw err;
     }
-    return makeHandle({ url, port, dir, configFile, config, logs: () => output, stop });
+    const logs = server.logs;
+    return makeHandle({ url, port, dir, configFile, config, logs, stop });
   } catch (err) {
     await stop();
     throw err;
@@ -399,7 +357,7 @@ function makeHandle(base: {
   const api = async <T>(apiPath: string, params: Array<[string, string]> = []): Promise<T> => {
     const query = new URLSearchParams(params).toString();
     const full = `${apiPath}${query ? `?${query}` : ''}`;
-    const reply = await request(`${base.url}${full}`);
+    const reply = await httpRequest(`${base.url}${full}`);
     let parsed: { status?: string; data?: T; errorType?: string; error?: string };
     try {
       parsed = JSON.parse(reply.body) as typeof parsed;
@@ -440,7 +398,7 @@ function makeHandle(base: {
     alerts: async () => (await api<{ alerts: ApiAlert[] }>('/api/v1/alerts')).alerts,
     targets: () => api<{ activeTargets: ApiTarget[]; droppedTargets: unknown[] }>('/api/v1/targets'),
     async reload() {
-      const reply = await request(`${base.url}/-/reload`, 'POST');
+      const reply = await httpRequest(`${base.url}/-/reload`, { method: 'POST' });
       if (reply.status !== 200) throw new PrometheusApiError('/-/reload', reply.status, 'reload_failed', reply.body);
     },
     async waitFor(what, probe, timeoutMs = 20_000) {

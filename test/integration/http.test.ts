@@ -1,4 +1,7 @@
-/** The exporter's endpoints other than /metrics: /probe, /healthz, /readyz, /, 404s, scrape limit. */
+/**
+ * The exporter's endpoints other than /metrics: /probe (and its rejections, counted),
+ * /exporter-metrics, /healthz, /readyz, /, 404s, scrape limit.
+ */
 import { find, parseExposition, value } from '../helpers/exposition';
 import { startHarness, type Harness } from '../helpers/harness';
 import { simTarget } from '../helpers/targets';
@@ -46,6 +49,32 @@ describe('HTTP endpoints', () => {
     expect(h.sim.countRequests()).toBe(before);
   });
 
+  it('counts every 400 of /probe in bkpaas_exporter_probe_rejected_total by reason, on /metrics and /exporter-metrics', async () => {
+    const counts = async (path: string) => {
+      const m = parseExposition((await h.get(path)).body);
+      return Object.fromEntries(find(m, 'bkpaas_exporter_probe_rejected_total').map((s) => [s.labels.reason, s.value]));
+    };
+    const before = await counts('/exporter-metrics');
+    // Every reason has a series from the start (0 until it happens).
+    expect(Object.keys(before).sort()).toEqual(['invalid_parameter', 'missing_parameter', 'unknown_target']);
+    for (const query of [
+      '?app_code=alpha&module_name=default',
+      '?app_code=alpha&app_code=beta&module_name=default&environment=prod',
+      '?app_code=a%20b&module_name=default&environment=prod',
+      '?app_code=nope&module_name=default&environment=prod',
+      '?app_code=alpha&module_name=api&environment=prod',
+    ]) {
+      expect((await h.get(`/probe${query}`)).status).toBe(400);
+    }
+    expect((await h.get('/probe?app_code=alpha&module_name=default&environment=prod')).status).toBe(200);
+    const delta = (after: Record<string, number>) => Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]]));
+    const expected = { missing_parameter: 1, invalid_parameter: 2, unknown_target: 2 };
+    expect(delta(await counts('/exporter-metrics'))).toEqual(expected);
+    expect(delta(await counts('/metrics'))).toEqual(expected);
+    const m = parseExposition((await h.get('/metrics')).body);
+    expect(m.type.get('bkpaas_exporter_probe_rejected_total')).toBe('counter');
+  });
+
   it('/healthz and /readyz answer 200', async () => {
     expect((await h.get('/healthz')).status).toBe(200);
     expect((await h.get('/readyz')).status).toBe(200);
@@ -87,5 +116,32 @@ describe('HTTP endpoints', () => {
       exporter.close();
       h.sim.setTarget(simTarget('alpha'));
     }
+  });
+});
+
+describe('/exporter-metrics', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ simTargets: [simTarget('alpha'), simTarget('beta', 'unauthorized')] });
+  });
+  afterAll(() => h.stop());
+
+  it("serves the exporter's own metrics only, and fetches no target", async () => {
+    const res = await h.get('/exporter-metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const m = parseExposition(res.body);
+    const families = [...m.type.keys()];
+    expect(families.filter((name) => !/^(bkpaas_exporter_|bkpaas_discovery_|process_|nodejs_)/.test(name))).toEqual([]);
+    expect(value(m, 'bkpaas_exporter_targets')).toBe(2);
+    expect(find(m, 'bkpaas_exporter_build_info')).toHaveLength(1);
+    expect(value(m, 'bkpaas_exporter_config_last_reload_successful')).toBe(1);
+    expect(families).toEqual(expect.arrayContaining(['bkpaas_exporter_probe_rejected_total', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes']));
+    expect(m.samples.filter((s) => s.name.startsWith('bkpaas_target_') || s.name.startsWith('bkpaas_process_'))).toEqual([]);
+    expect(h.sim.countRequests()).toBe(0);
+    // /metrics serves the same own metrics, after fetching every target.
+    const all = parseExposition((await h.get('/metrics')).body);
+    expect(h.sim.countRequests()).toBe(2);
+    expect([...all.type.keys()]).toEqual(expect.arrayContaining(families));
   });
 });

@@ -1,7 +1,7 @@
 // monitoring/dashboards/bkpaas-processes.json: importable structure, template variables, panels
 // with queries on the contract's metric names, and every query parsed by a real Prometheus.
 import { readFileSync } from 'node:fs';
-import { startPrometheus, type PrometheusServer } from '../helpers/prometheus';
+import { usePrometheus } from '../helpers/prometheus';
 import {
   DASHBOARD_FILE,
   dashboardPanels,
@@ -56,8 +56,8 @@ describe('dashboard structure', () => {
     }
   });
 
-  it('has the Overview, Processes and Exporter health rows', () => {
-    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Processes', 'Exporter health']);
+  it('has the Overview, Processes, Exporter health and Discovery rows', () => {
+    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Processes', 'Exporter health', 'Discovery']);
   });
 
   it('has unique panel ids and a layout inside 24 columns', () => {
@@ -105,13 +105,11 @@ describe('dashboard structure', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('shows every process, target and exporter metric that is always served', () => {
+  it('shows every process, target, exporter and discovery metric', () => {
     const used = new Set(queries.flatMap(({ expr }) => metricNames(substitute(expr))));
-    // Not expected here: discovery (optional), per-instance series (off by default), and the
-    // histogram's own name (used as _bucket/_count), the reload timestamp aside.
-    const expected = CONTRACT_METRICS.filter(
-      (m) => !m.startsWith('bkpaas_discovery_') && !m.startsWith('bkpaas_instance_') && m !== 'bkpaas_exporter_upstream_request_duration_seconds',
-    );
+    // Not expected here: per-instance series (off by default), and the histogram's own name
+    // (used as _bucket/_count).
+    const expected = CONTRACT_METRICS.filter((m) => !m.startsWith('bkpaas_instance_') && m !== 'bkpaas_exporter_upstream_request_duration_seconds');
     expect(expected.filter((m) => !used.has(m))).toEqual([]);
     expect(used).toContain('bkpaas_exporter_upstream_request_duration_seconds_bucket');
     expect(queries.some(({ expr }) => /histogram_quantile\(0\.\d+, sum by \(le\) \(rate\(bkpaas_exporter_upstream_request_duration_seconds_bucket/.test(expr))).toBe(true);
@@ -119,18 +117,10 @@ describe('dashboard structure', () => {
 });
 
 describe('dashboard queries in a real Prometheus', () => {
-  let prometheus: PrometheusServer | undefined;
-
-  beforeAll(async () => {
-    prometheus = await startPrometheus();
-  }, 60_000);
-
-  afterAll(async () => {
-    await prometheus?.stop();
-  });
+  const prometheus = usePrometheus();
 
   it('parses and runs every panel query', async () => {
-    const server = prometheus as PrometheusServer;
+    const server = prometheus();
     const failures: string[] = [];
     for (const { panel, target, expr } of queries) {
       const query = substitute(expr);
@@ -145,7 +135,7 @@ describe('dashboard queries in a real Prometheus', () => {
   }, 60_000);
 
   it('parses every template variable selector', async () => {
-    const server = prometheus as PrometheusServer;
+    const server = prometheus();
     const failures: string[] = [];
     for (const variable of variables.filter((v) => v.type === 'query')) {
       const parts = labelValuesParts(variable);

@@ -1,7 +1,10 @@
 /**
  * Monitoring end to end: the built-in simulator → the BUILT exporter (dist/main.js, a child
- * process) → a real Prometheus scraping it twice (job `bkpaas` on /metrics, job `bkpaas-probe` on
- * /probe with README's relabeling) with a copy of monitoring/alerts.yaml loaded.
+ * process, with discovery on) → a real Prometheus scraping it three times (job `bkpaas` on
+ * /metrics; README's /probe deployment: job `bkpaas-probe` on /probe with README's relabeling and
+ * job `bkpaas-exporter` on /exporter-metrics) with a copy of monitoring/alerts.yaml loaded, and
+ * sending its alerts to a real Alertmanager with monitoring/alertmanager-inhibit.yaml. A second
+ * exporter whose discovery never succeeds is scraped as job `bkpaas-discovery-broken`.
  *
  * - the contract's series arrive in Prometheus with the values the simulator's bodies imply
  *   (computed here from the bodies, independently of the exporter's code), in both jobs alike;
@@ -9,6 +12,8 @@
  *   set implies data (an explicit allow-list names the panels that may be empty, and why);
  * - alerts fire on real data: a test copy of the rules with every `for:` set to 0s, a scenario
  *   switched in the simulator, and /api/v1/alerts polled for the alert with rendered annotations;
+ *   at the end every target turns unauthorized: BkpaasTargetsFailingTogether fires and
+ *   Alertmanager holds back the per-target alerts;
  * - `promtool check metrics` accepts the exporter's own metric families.
  *
  * Everything listens on loopback free ports; every process is stopped and every temporary
@@ -32,6 +37,8 @@ import {
 } from '../helpers/prometheus';
 import { dashboardQueries, labelValuesParts, loadDashboard, substituteVariables, type PanelQuery } from './grafana';
 import { sleep } from '../helpers/sleep';
+import { startAlertmanager, type AlertmanagerServer } from '../helpers/alertmanager';
+import { alertmanagerConfig } from './alertmanagerConfig';
 
 // ---- the scenario set ---------------------------------------------------------------------------
 
@@ -53,6 +60,27 @@ const SIM_TARGETS: SimTarget[] = [
   { ...UNAUTHORIZED, scenario: 'unauthorized', processTypes: ['web'] },
 ];
 
+/**
+ * Discovery, for the Discovery row of the dashboard: it lists e2e-shop with a third module `docs`
+ * deployed nowhere (two undeployed targets, which export nothing) and e2e-broken, whose modules
+ * call fails (a discovery error every run, while runs still succeed).
+ */
+const DISCOVERY = {
+  enabled: true,
+  refresh_interval: '2s',
+  environments: ['stag', 'prod'],
+  include_apps: ['^e2e-shop$', '^e2e-broken$'],
+};
+const UNDEPLOYED = ['e2e-shop/docs/stag', 'e2e-shop/docs/prod'];
+const SIM_APPS = [
+  ...[...new Set(SIM_TARGETS.map((t) => t.app_code))].map((code) => ({
+    code,
+    name: code,
+    modules: [...new Set(SIM_TARGETS.filter((t) => t.app_code === code).map((t) => t.module_name)), ...(code === 'e2e-shop' ? ['docs'] : [])],
+  })),
+  { code: 'e2e-broken', name: 'e2e-broken', modules: ['default'], modulesFault: 'server_error' as const },
+];
+
 type TargetId = Pick<SimTarget, 'app_code' | 'module_name' | 'environment'>;
 const keyOf = (t: TargetId): string => `${t.app_code}/${t.module_name}/${t.environment}`;
 /** The target key of a series' labels. */
@@ -61,6 +89,7 @@ const isUnauthorized = (t: TargetId): boolean => keyOf(t) === keyOf(UNAUTHORIZED
 const isSwitch = (t: TargetId): boolean => keyOf(t) === keyOf(SWITCH);
 const UP_TARGETS = SIM_TARGETS.filter((t) => !isUnauthorized(t));
 
+/** The jobs that scrape the targets' series. */
 const JOBS = ['bkpaas', 'bkpaas-probe'] as const;
 
 // ---- what the bodies imply, per the contract (computed without the exporter's code) -----------
@@ -223,8 +252,8 @@ function renderTemplate(template: string, labels: Labels, value: string): string
 
 // ---- README's /probe scrape config ---------------------------------------------------------------
 
-/** The `bkpaas-probe` job of README.md's "Prometheus configuration" section, parsed. */
-function readmeProbeJob(readme: string): ScrapeConfig {
+/** The job `name` of README.md's "Prometheus configuration" section, parsed (the first one shown). */
+function readmeJob(readme: string, name: string): ScrapeConfig {
   for (const [, block] of readme.matchAll(/```yaml\n([\s\S]*?)```/g)) {
     let doc: { scrape_configs?: ScrapeConfig[] } | undefined;
     try {
@@ -232,10 +261,17 @@ function readmeProbeJob(readme: string): ScrapeConfig {
     } catch {
       continue;
     }
-    const job = doc?.scrape_configs?.find((j) => j.job_name === 'bkpaas-probe');
+    const job = doc?.scrape_configs?.find((j) => j.job_name === name);
     if (job) return job;
   }
-  throw new Error('README.md shows no scrape config with job_name bkpaas-probe');
+  throw new Error(`README.md shows no scrape config with job_name ${name}`);
+}
+
+/** README's job for the exporter's own metrics next to /probe, pointed at `exporterAddress`. */
+function exporterJob(readme: string, exporterAddress: string): ScrapeConfig {
+  const job = structuredClone(readmeJob(readme, 'bkpaas-exporter'));
+  if (job.metrics_path !== '/exporter-metrics') throw new Error(`README's bkpaas-exporter job scrapes ${String(job.metrics_path)}, not /exporter-metrics`);
+  return { ...job, static_configs: [{ targets: [exporterAddress] }] };
 }
 
 interface RelabelConfig {
@@ -250,7 +286,7 @@ interface RelabelConfig {
  * is README's own, so the documented config is the one tested.
  */
 function probeJob(readme: string, exporterAddress: string, targets: string[]): ScrapeConfig {
-  const job = structuredClone(readmeProbeJob(readme));
+  const job = structuredClone(readmeJob(readme, 'bkpaas-probe'));
   const relabel = job.relabel_configs as RelabelConfig[];
   const address = relabel.filter((r) => r.target_label === '__address__' && !r.source_labels);
   if (address.length !== 1) throw new Error(`README's bkpaas-probe job: expected one rule setting __address__, found ${address.length}`);
@@ -285,7 +321,9 @@ const MUST_BE_POSITIVE: Record<string, string> = {
   'Fetch errors by reason': 'the unauthorized target fails every refresh',
   'Upstream requests by status': 'a refresh every second',
   'Config reload': 'the config loaded',
-  'Targets served': 'eight targets',
+  'Targets served': 'the configured and discovered targets',
+  'Discovered targets': 'six found, two of them undeployed',
+  'Discovery errors by reason': "e2e-broken's modules fail every run",
 };
 
 /** `expr` without a trailing `or vector(0)`: the part that shows real data. */
@@ -300,6 +338,10 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
   let sim: Simulator | undefined;
   let exporter: ServerProcess | undefined;
   let prometheus: PrometheusServer | undefined;
+  let alertmanager: AlertmanagerServer | undefined;
+  /** The exporter whose discovery never succeeds, and its simulator. */
+  let brokenSim: Simulator | undefined;
+  let brokenExporter: ServerProcess | undefined;
   let exporterAddress = '';
   const startedAt = Date.now() / 1000;
   /** Bodies as first served (crash-looping restart counts grow afterwards). */
@@ -315,7 +357,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
   beforeAll(async () => {
     requireBuild(); // fails naming `npm run build` when dist/main.js is missing
     tmp = await mkdtemp(path.join(os.tmpdir(), 'bkpaas-e2e-'));
-    sim = await startSimulator({ targets: SIM_TARGETS, host: '127.0.0.1', port: 0 });
+    sim = await startSimulator({ targets: SIM_TARGETS, apps: SIM_APPS, host: '127.0.0.1', port: 0 });
     for (const t of UP_TARGETS) initialBodies.set(keyOf(t), sim.bodyFor(t.app_code, t.module_name, t.environment) as Body);
 
     const config = {
@@ -331,14 +373,22 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         environments: [t.environment],
         ...(isSwitch(t) ? { labels: SWITCH_LABELS } : {}),
       })),
+      discovery: DISCOVERY,
     };
     const configFile = path.join(tmp, 'exporter.yaml');
     await writeFile(configFile, stringify(config));
-    exporter = await startExporterProcess(['--config', configFile, '--log-level', 'error'], {
-      BK_APP_SECRET: DEMO_CREDENTIALS.bk_app_secret,
-      BK_ACCESS_TOKEN: DEMO_ACCESS_TOKEN,
-    });
+    const secrets = { BK_APP_SECRET: DEMO_CREDENTIALS.bk_app_secret, BK_ACCESS_TOKEN: DEMO_ACCESS_TOKEN };
+    exporter = await startExporterProcess(['--config', configFile, '--log-level', 'error'], secrets);
     exporterAddress = new URL(exporter.url).host;
+
+    // An exporter with discovery only, whose app list always fails: BkpaasDiscoveryFailing.
+    brokenSim = await startSimulator({ targets: [], apps: [], host: '127.0.0.1', port: 0 });
+    brokenSim.setAppListFault('server_error');
+    const brokenConfig = path.join(tmp, 'exporter-broken.yaml');
+    await writeFile(brokenConfig, stringify({ ...config, upstream: { ...config.upstream, base_url: brokenSim.baseUrl }, targets: [], discovery: { ...DISCOVERY, refresh_interval: '1s' } }));
+    brokenExporter = await startExporterProcess(['--config', brokenConfig, '--log-level', 'fatal'], secrets);
+
+    alertmanager = await startAlertmanager(alertmanagerConfig());
 
     const { copy, rewritten } = rulesForTest(ruleFile);
     forRewritten = rewritten;
@@ -353,7 +403,10 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       scrapeConfigs: [
         { job_name: 'bkpaas', metrics_path: '/metrics', static_configs: [{ targets: [exporterAddress] }] },
         probeJob(readme, exporterAddress, SIM_TARGETS.map(keyOf)),
+        exporterJob(readme, exporterAddress),
+        { job_name: 'bkpaas-discovery-broken', metrics_path: '/metrics', static_configs: [{ targets: [new URL(brokenExporter.url).host] }] },
       ],
+      extraConfig: { alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager.address] }] }] } },
     });
     const p = prometheus;
     await p.waitForTargetsUp(20_000);
@@ -367,7 +420,9 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
           if ((await vector(`bkpaas_process_replicas{job="${job}"}`)).length !== rows) return false;
           if ((await vector(`bkpaas_target_fetch_errors_total{job="${job}", reason="auth"}`)).length !== 1) return false;
         }
-        return true;
+        // Discovery has run (its undeployed targets found) and the broken one has failed twice.
+        if ((await vector('bkpaas_discovery_undeployed_targets{job="bkpaas"} == 2')).length !== 1) return false;
+        return (await vector('bkpaas_discovery_errors_total{job="bkpaas-discovery-broken"} > 1')).length === 1;
       },
       20_000,
     );
@@ -381,8 +436,11 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
     // Each step runs even when an earlier one failed; the first failure is reported.
     const steps: Array<() => Promise<unknown> | undefined> = [
       () => prometheus?.stop(),
+      () => alertmanager?.stop(),
       () => exporter?.stop(),
+      () => brokenExporter?.stop(),
       () => sim?.close(),
+      () => brokenSim?.close(),
       () => (tmp ? rm(tmp, { recursive: true, force: true }) : undefined),
     ];
     const failures: unknown[] = [];
@@ -497,14 +555,50 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       expect(build.map((s) => ({ version: s.metric.version, nodejs_version: s.metric.nodejs_version, value: s.value[1] }))).toEqual([
         { version: pkg.version, nodejs_version: process.version, value: '1' },
       ]);
-      expect((await vector('bkpaas_exporter_targets{job="bkpaas"}')).map((s) => s.value[1])).toEqual([String(SIM_TARGETS.length)]);
+      // The discovered targets count too, the undeployed ones included.
+      expect((await vector('bkpaas_exporter_targets{job="bkpaas"}')).map((s) => s.value[1])).toEqual([String(SIM_TARGETS.length + UNDEPLOYED.length)]);
       expect((await vector('bkpaas_exporter_config_last_reload_successful{job="bkpaas"}')).map((s) => s.value[1])).toEqual(['1']);
       const reloaded = await vector('bkpaas_exporter_config_last_reload_success_timestamp_seconds{job="bkpaas"}');
       expect(reloaded).toHaveLength(1);
       expect(Number(reloaded[0].value[1])).toBeGreaterThanOrEqual(startedAt - 1);
       expect(Number(reloaded[0].value[1])).toBeLessThanOrEqual(Date.now() / 1000 + 1);
       const requests = await vector('sum by (code) (bkpaas_exporter_upstream_request_duration_seconds_count{job="bkpaas"})');
-      expect(requests.map((s) => s.metric.code).sort()).toEqual(['200', '401']);
+      // 404: the undeployed targets; 500: e2e-broken's modules.
+      expect(requests.map((s) => s.metric.code).sort()).toEqual(['200', '401', '404', '500']);
+    });
+
+    it("README's /exporter-metrics job: the exporter's own metrics, and no target series; a rejected /probe is counted", async () => {
+      const own = await vector('{job="bkpaas-exporter"}');
+      const names = new Set(own.map((s) => s.metric.__name__));
+      expect([...names].filter((n) => !/^(bkpaas_exporter_|bkpaas_discovery_|process_|nodejs_|up$|scrape_)/.test(n))).toEqual([]);
+      for (const name of ['bkpaas_exporter_build_info', 'bkpaas_exporter_targets', 'bkpaas_exporter_config_last_reload_successful', 'bkpaas_discovery_targets']) {
+        expect(names).toContain(name);
+      }
+      // BkpaasExporterDown's join finds the build info in the job that scrapes it.
+      expect(await vector('up{job="bkpaas-exporter"} and on(job, instance) max_over_time(bkpaas_exporter_build_info[1d])')).toHaveLength(1);
+
+      const before = await vector('bkpaas_exporter_probe_rejected_total{job="bkpaas-exporter", reason="unknown_target"}');
+      expect(before.map((s) => s.value[1])).toEqual(['0']);
+      const res = await fetch(`${exporter?.url}/probe?app_code=e2e-nope&module_name=default&environment=prod`);
+      expect(res.status).toBe(400);
+      await prom().waitFor('the rejected /probe in Prometheus', async () =>
+        (await vector('bkpaas_exporter_probe_rejected_total{job="bkpaas-exporter", reason="unknown_target"} == 1')).length === 1,
+      );
+    });
+
+    it('discovery: targets found, undeployed ones, and errors by reason', async () => {
+      const one = async (expr: string) => (await vector(expr)).map((s) => Number(s.value[1]));
+      // e2e-shop: 3 modules x 2 environments; e2e-broken: no module known.
+      expect(await one('bkpaas_discovery_targets{job="bkpaas"}')).toEqual([6]);
+      expect(await one('bkpaas_discovery_undeployed_targets{job="bkpaas"}')).toEqual([UNDEPLOYED.length]);
+      expect(await one('time() - bkpaas_discovery_last_success_timestamp_seconds{job="bkpaas"} < 10')).toHaveLength(1);
+      const errors = await vector('bkpaas_discovery_errors_total{job="bkpaas"}');
+      expect(errors.map((s) => s.metric.reason)).toEqual(['server_error']);
+      // The undeployed targets export nothing.
+      expect(await vector('{__name__=~"bkpaas_.+", module_name="docs"}')).toEqual([]);
+      // The broken exporter: never a success (0), and its app list fails every run.
+      expect(await one('bkpaas_discovery_last_success_timestamp_seconds{job="bkpaas-discovery-broken"}')).toEqual([0]);
+      expect((await vector('bkpaas_discovery_errors_total{job="bkpaas-discovery-broken"}')).map((s) => s.metric.reason)).toEqual(['server_error']);
     });
 
     it('/probe serves only the probed target, with the same series and values as /metrics', async () => {
@@ -543,7 +637,8 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       await prom().waitFor('rates of requests and fetch errors', async () => {
         const requests = await vector('sum(rate(bkpaas_exporter_upstream_request_duration_seconds_count[1m])) > 0');
         const errors = await vector('sum(rate(bkpaas_target_fetch_errors_total[1m])) > 0');
-        return requests.length > 0 && errors.length > 0;
+        const discoveryErrors = await vector('sum(rate(bkpaas_discovery_errors_total[1m])) > 0');
+        return requests.length > 0 && errors.length > 0 && discoveryErrors.length > 0;
       });
     }, 30_000);
 
@@ -673,15 +768,21 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         ]),
         // Old-release instances whose number has not changed (the history is seconds long).
         'BkpaasProcessRolloutStuck e2e-shop/default/stag/web',
-      ].flatMap((a) => JOBS.map((job) => `${a} ${job}`));
-      // Not expected: BkpaasTargetDataStale (a target that never succeeded has no last-success
-      // series, and the others are fresh), BkpaasProcessNoHealthyReplicas (every started row has
+      ]
+        .flatMap((a) => JOBS.map((job) => `${a} ${job}`))
+        // No discovery run has succeeded and its requests keep failing (the other exporter's
+        // discovery errors too, but its runs succeed: quiet).
+        .concat(['BkpaasDiscoveryFailing bkpaas-discovery-broken']);
+      // Not expected: BkpaasTargetDataStale (a target that never succeeded counts after 15
+      // minutes only, and the others are fresh), BkpaasTargetsFailingTogether (1 of 8 targets
+      // fails), BkpaasProcessNoHealthyReplicas (every started row has
       // a healthy instance), AtMaxReplicas (max >= 5 > replicas), the exporter alerts.
       // BkpaasProcessCrashLooping compares with the value a minute earlier: it can only start
       // after a minute, and then only for the crash-looping row.
       await sleep(1500); // one more evaluation
       const activeAlerts = (await prom().alerts()).filter(active);
-      const describe = (a: ApiAlert) => `${a.labels.alertname} ${targetOf(a.labels)}/${a.labels.process_type ?? ''} ${a.labels.job}`;
+      const describe = (a: ApiAlert) =>
+        a.labels.app_code === undefined ? `${a.labels.alertname} ${a.labels.job}` : `${a.labels.alertname} ${targetOf(a.labels)}/${a.labels.process_type ?? ''} ${a.labels.job}`;
       const crashLooping = activeAlerts.filter((a) => a.labels.alertname === 'BkpaasProcessCrashLooping');
       for (const a of crashLooping) expect(describe(a)).toMatch(new RegExp(`^BkpaasProcessCrashLooping ${crashloop} `));
       expect(activeAlerts.filter((a) => !crashLooping.includes(a)).map(describe).sort()).toEqual(expected.sort());
@@ -741,6 +842,62 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         expect(a.annotations.runbook_url).toMatch(/docs\/runbook\.md#bkpaasprocessfailedinstances$/);
       }
     }, 40_000);
+
+    /** The alerts named `name` that Alertmanager holds. */
+    const amAlerts = async (name: string) => (await (alertmanager as AlertmanagerServer).alerts()).filter((a) => a.labels.alertname === name);
+
+    it('every target unauthorized: BkpaasTargetsFailingTogether fires per job, and Alertmanager holds back the per-target alerts', async () => {
+      // Before: the one 401 target's BkpaasTargetDown reached Alertmanager, and nothing holds it back.
+      const lone = await prom().waitFor('BkpaasTargetDown of the 401 target in Alertmanager', async () => {
+        const found = await amAlerts('BkpaasTargetDown');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(lone.map((a) => `${targetOf(a.labels)} ${a.labels.job} ${a.status.state}`).sort()).toEqual(
+        JOBS.map((job) => `${keyOf(UNAUTHORIZED)} ${job} active`).sort(),
+      );
+
+      // The token expires for everybody (until the end of this test: the checks after it want data).
+      for (const t of SIM_TARGETS) (sim as Simulator).setScenario(t.app_code, t.module_name, t.environment, 'unauthorized');
+      try {
+        await expectMassFailureHeldBack();
+      } finally {
+        for (const t of SIM_TARGETS) (sim as Simulator).setScenario(t.app_code, t.module_name, t.environment, t.scenario);
+      }
+    }, 90_000);
+
+    /** BkpaasTargetsFailingTogether fires for every target in both jobs, and holds back their BkpaasTargetDown. */
+    async function expectMassFailureHeldBack(): Promise<void> {
+      const mass = await prom().waitFor(
+        'BkpaasTargetsFailingTogether for every target in both jobs',
+        async () => {
+          const found = (await alertsOf('BkpaasTargetsFailingTogether')).filter(active);
+          return found.length === JOBS.length && found.every((a) => Number(a.value) === SIM_TARGETS.length) ? found : undefined;
+        },
+        30_000,
+      );
+      expect(mass.map((a) => a.labels).sort((a, b) => a.job.localeCompare(b.job))).toEqual(
+        JOBS.map((job) => ({ alertname: 'BkpaasTargetsFailingTogether', job, reason: 'auth', severity: 'critical' })).sort((a, b) => a.job.localeCompare(b.job)),
+      );
+      const rule = ruleOf('BkpaasTargetsFailingTogether');
+      for (const a of mass) {
+        expect(a.annotations.summary).toBe(renderTemplate(rule.annotations?.summary ?? '', a.labels, a.value));
+        expect(a.annotations.summary).toBe(`${SIM_TARGETS.length} targets of job ${a.labels.job} fail together with reason auth.`);
+      }
+
+      // In Alertmanager: the mass alert is active, every target's BkpaasTargetDown is held back by it.
+      const held = await prom().waitFor(
+        'every BkpaasTargetDown in Alertmanager, held back',
+        async () => {
+          const [down, together] = [await amAlerts('BkpaasTargetDown'), await amAlerts('BkpaasTargetsFailingTogether')];
+          const ready = together.length === JOBS.length && down.length === SIM_TARGETS.length * JOBS.length && down.every((a) => a.status.inhibitedBy.length > 0);
+          return ready ? { down, together } : undefined;
+        },
+        30_000,
+      );
+      expect(held.together.map((a) => a.status.state)).toEqual(JOBS.map(() => 'active'));
+      const byJob = new Map(held.together.map((a) => [a.labels.job, a.fingerprint]));
+      for (const a of held.down) expect({ target: targetOf(a.labels), inhibitedBy: a.status.inhibitedBy }).toEqual({ target: targetOf(a.labels), inhibitedBy: [byJob.get(a.labels.job)] });
+    }
   });
 
   // The whole exposition is lint-clean, prom-client's default metrics included (the exporter

@@ -28,6 +28,7 @@ export const CONTRACT_METRICS: readonly string[] = [
   'bkpaas_exporter_upstream_request_duration_seconds',
   'bkpaas_exporter_config_last_reload_successful',
   'bkpaas_exporter_config_last_reload_success_timestamp_seconds',
+  'bkpaas_exporter_probe_rejected_total',
   'bkpaas_discovery_targets',
   'bkpaas_discovery_undeployed_targets',
   'bkpaas_discovery_last_success_timestamp_seconds',

@@ -1,4 +1,5 @@
-import { readYaml, template, templateFiles } from './lib/chart';
+import { OPEN_PATHS } from '../../src/http/webGuard';
+import { readText, readYaml, template, templateFiles } from './lib/chart';
 import { actions, checkTemplate, definedNames, usedNames } from './lib/gotemplate';
 
 describe('Go template checker', () => {
@@ -131,6 +132,17 @@ describe('chart security and wiring', () => {
     expect(liveness).toMatch(/httpGet:\s+path: \/healthz\s+port: http-metrics/);
     expect(readiness).toMatch(/httpGet:\s+path: \/readyz\s+port: http-metrics/);
     expect(deployment).not.toMatch(/path: \/metrics/);
+  });
+
+  it('probes and tests only paths the web config leaves open, and says so (src/http/webGuard.ts)', () => {
+    const probed = [...deployment.matchAll(/httpGet:\s+path: (\S+)/g), ...template('tests/test-connection.yaml').matchAll(/:\/\/[^"/]+(\/\w+)"/g)].map((m) => m[1]);
+    expect(probed.sort()).toEqual(['/healthz', '/healthz', '/readyz']);
+    for (const p of probed) expect(OPEN_PATHS).toContain(p);
+    // No comment may tell users to send credentials for them.
+    const values = readText('helm/bkpaas-process-exporter/values.yaml');
+    expect(values).not.toMatch(/basic auth covers \/(healthz|readyz)/i);
+    expect(values).not.toMatch(/give probes an `httpHeaders` Authorization/);
+    expect(values).toMatch(/Basic auth never covers \/healthz and \/readyz/);
   });
 
   it('rolls the pods when the config or the Secret changes', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ConfigError, parseConfigText } from '../../src/config';
 import { ALLOWED_KEYS } from '../../src/config/schema';
 import { SECRET_KEYS } from '../../src/config/secrets';
@@ -66,6 +66,8 @@ describe('values.schema.json', () => {
     ['a probe path (fixed by the chart)', { livenessProbe: { path: '/metrics' } }, /^\/livenessProbe must NOT have additional properties/],
     ['a bad scrape interval', { serviceMonitor: { interval: '30' } }, /^\/serviceMonitor\/interval must match pattern/],
     ['a malformed digest', { image: { digest: 'latest' } }, /^\/image\/digest must match pattern/],
+    ['a runbook base that is not a URL', { prometheusRule: { runbookBaseUrl: 'wiki/runbook' } }, /^\/prometheusRule\/runbookBaseUrl must match pattern/],
+    ['a runbook base with its own anchor', { prometheusRule: { runbookBaseUrl: 'https://wiki.example.com/runbook#top' } }, /^\/prometheusRule\/runbookBaseUrl must match pattern/],
   ])('rejects %s', (_name, overrides, expected) => {
     const errors = errorsOf(overrides);
     expect(errors.length).toBeGreaterThan(0);
@@ -79,6 +81,7 @@ describe('values.schema.json', () => {
     ['an IPv6 listen address', { config: { server: { listen: '[::]:9876' } } }],
     ['an inherited scrape interval', { serviceMonitor: { enabled: true, interval: '', scrapeTimeout: '' } }],
     ['a parent chart\'s globals', { global: { imageRegistry: 'r' } }],
+    ['an own runbook', { prometheusRule: { enabled: true, runbookBaseUrl: 'https://wiki.example.com/ops/bkpaas-runbook' } }],
   ])('accepts %s', (_name, overrides) => {
     expect(errorsOf(overrides)).toEqual([]);
   });
@@ -132,6 +135,92 @@ describe("the chart's config is the exporter's config", () => {
     const config = values.config as { targets: unknown[] };
     if (config.targets.length === 0) config.targets = [{ app_code: 'demo-app', environments: ['prod'] }];
     expect(() => load(values)).not.toThrow();
+  });
+});
+
+describe('the values examples of README.md and the chart README', () => {
+  /** The `# my-values.yaml` block of a README, parsed. */
+  const example = (file: string): Values => {
+    const block = [...readText(file).matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith('# my-values.yaml'));
+    if (!block) throw new Error(`${file} has no \`# my-values.yaml\` example`);
+    return parse(block) as Values;
+  };
+  const env = { BK_APP_SECRET: 'app-secret', BK_ACCESS_TOKEN: 'token' };
+
+  it.each(['README.md', 'helm/bkpaas-process-exporter/README.md'])('%s: valid values whose config the exporter loads', (file) => {
+    const values = example(file);
+    expect(errorsOf(values)).toEqual([]);
+    const merged = mergeValues(defaults, values);
+    expect(() => parseConfigText(stringify(merged.config), { file: 'config.yaml', env })).not.toThrow();
+  });
+
+  it.each(['README.md', 'helm/bkpaas-process-exporter/README.md'])(
+    '%s: the ServiceMonitor and PrometheusRule it enables carry labels for the Prometheus selectors',
+    (file) => {
+      const values = example(file) as Record<string, { enabled?: boolean; labels?: Record<string, string> }>;
+      const enabled = ['serviceMonitor', 'prometheusRule'].filter((k) => values[k]?.enabled);
+      expect(enabled).toEqual(['serviceMonitor', 'prometheusRule']);
+      for (const key of enabled) expect({ key, labels: Object.keys(values[key].labels ?? {}) }).toEqual({ key, labels: ['release'] });
+    },
+  );
+});
+
+describe("the chart README's resources examples, sized from docs/performance.md", () => {
+  const performance = readText('docs/performance.md');
+  const chartReadme = readText('helm/bkpaas-process-exporter/README.md');
+
+  /** The cells of a row of performance.md's results table, by target count. */
+  const measured = (figure: string): Map<number, string> => {
+    const header = performance.split('\n').find((l) => l.startsWith('| figure | compared with |'));
+    const row = performance.split('\n').find((l) => l.startsWith(`| ${figure} |`));
+    if (!header || !row) throw new Error(`docs/performance.md has no results row "${figure}"`);
+    const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
+    const counts = cells(header).slice(2).map((c) => Number(c.replace(/^N = /, '').replace(/\s/g, '')));
+    return new Map(counts.map((n, i) => [n, cells(row)[i + 2]]));
+  };
+  const cpuMs = measured('exporter CPU per target and refresh');
+  const rss = measured('peak RSS (VmHWM): cold + warm + refresh');
+  const number = (text: string | undefined) => Number(/^([\d.]+)/.exec(text ?? '')?.[1]);
+
+  interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu?: string; memory: string };
+  }
+  const examples = [...chartReadme.matchAll(/```yaml\n# up to ([\d ]+) targets, cache\.ttl (\d+)s\n([\s\S]*?)```/g)].map((m) => ({
+    targets: Number(m[1].replace(/\s/g, '')),
+    ttlSeconds: Number(m[2]),
+    resources: (parse(m[3]) as { resources: Resources }).resources,
+  }));
+  const millicores = (cpu: string) => (cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000);
+  const bytes = (memory: string) => Number(/^(\d+)Mi$/.exec(memory)?.[1]) * 1024 * 1024;
+
+  it('shows the measured CPU per target and peak RSS', () => {
+    for (const n of [100, 1000, 5000]) {
+      const row = chartReadme.split('\n').find((l) => l.startsWith(`| ${n.toLocaleString('en').replace(/,/g, ' ')} |`));
+      expect(row).toBe(`| ${n.toLocaleString('en').replace(/,/g, ' ')} | ${cpuMs.get(n)} | ${rss.get(n)?.replace(/ \(.*\)$/, '')} |`);
+    }
+  });
+
+  it('has examples for 1 000 and 5 000 targets that the schema accepts', () => {
+    expect(examples.map((e) => e.targets)).toEqual([1000, 5000]);
+    for (const e of examples) expect(errorsOf({ resources: e.resources })).toEqual([]);
+  });
+
+  it.each([1000, 5000])('%i targets: the CPU request covers targets × CPU per target / ttl (at most twice), the memory request the peak RSS; no CPU limit', (n) => {
+    const e = examples.find((x) => x.targets === n);
+    if (!e) throw new Error(`no example for ${n} targets`);
+    const needed = (n * number(cpuMs.get(n))) / e.ttlSeconds; // millicores: ms of CPU per second
+    expect(millicores(e.resources.requests.cpu)).toBeGreaterThanOrEqual(needed);
+    expect(millicores(e.resources.requests.cpu)).toBeLessThanOrEqual(2 * needed);
+    expect(bytes(e.resources.requests.memory)).toBeGreaterThanOrEqual(number(rss.get(n)) * 1e6);
+    expect(bytes(e.resources.limits.memory)).toBeGreaterThanOrEqual(2 * number(rss.get(n)) * 1e6);
+    expect(e.resources.limits.cpu).toBeUndefined();
+  });
+
+  it("values.yaml's comment gives the same examples", () => {
+    const comment = readText('helm/bkpaas-process-exporter/values.yaml').split('\nresources:')[0].split('\n\n').pop() ?? '';
+    const inline = [...comment.replace(/\n# /g, ' ').matchAll(/`(\{requests: [^`]+\})`/g)].map((m) => parse(m[1]) as Resources);
+    expect(inline).toEqual(examples.map((e) => e.resources));
   });
 });
 
