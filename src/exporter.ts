@@ -169,9 +169,14 @@ export class Exporter {
   /** Full /metrics body: own metrics, then every target's cached series, refreshing what is due first. */
   async metrics(deadline: number): Promise<ScrapeBody> {
     await this.pool.refresh(deadline);
+    return new ScrapeBody(await this.ownMetrics(), this.pool.rendered());
+  }
+
+  /** The exporter's own metrics (/exporter-metrics, and the head of /metrics); fetches nothing. */
+  async ownMetrics(): Promise<string> {
+    // The undeployed count is read from the pool when asked for, not pushed on every change.
     if (this.discovery) this.self.discoveryUndeployed.set(this.pool.countUndeployed());
-    const own = await this.self.text();
-    return new ScrapeBody(own, this.pool.rendered());
+    return this.self.text();
   }
 
   /** /probe text for one target, or undefined when the target is not served here. */

@@ -90,9 +90,7 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
   // The exporter's own health (bkpaas_exporter_*, bkpaas_discovery_*, process_*, nodejs_*) without
   // refreshing or serving any target: what a /probe-only deployment scrapes for its exporter alerts.
   app.get('/exporter-metrics', scrapeSlot, async (_req, res) => {
-    // As /metrics does after its refresh: the undeployed count is read from the pool, not pushed.
-    if (exporter.discoveryManager) exporter.self.discoveryUndeployed.set(exporter.pool.countUndeployed());
-    res.status(200).type(CONTENT_TYPE).send(await exporter.self.text());
+    res.status(200).type(CONTENT_TYPE).send(await exporter.ownMetrics());
   });
 
   app.get('/sd', (req, res) => {

@@ -31,7 +31,7 @@ export function landingPage(opts: { version: string; targets: readonly TargetRec
 </head><body>
 <h1>BlueKing PaaS process exporter</h1>
 <p>Version ${html(opts.version)}${opts.shard ? ` · shard ${html(opts.shard)}` : ''} · ${opts.targets.length} targets</p>
-${discoveryLine(opts.discovery, now)}<p><a href="/metrics">Metrics</a> · <a href="/sd">Service discovery</a> · <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
+${discoveryLine(opts.discovery, now)}<p><a href="/metrics">Metrics</a> · <a href="/exporter-metrics">Exporter metrics</a> · <a href="/sd">Service discovery</a> · <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
 <table><thead><tr><th>Target</th><th>State</th><th>Source</th><th>Last fetch</th><th>Duration</th><th>Last error</th></tr></thead>
 <tbody>
 ${rows}
