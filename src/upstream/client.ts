@@ -3,7 +3,7 @@
  * Keep-alive pool, gateway auth header, per-request timeout, no redirects, size cap, and every
  * failure turned into an UpstreamError with the contract's reason.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
@@ -54,6 +54,17 @@ const CERTIFICATE_ERRORS = new Set([
 /** Whether a connection error code says the server's certificate is not trusted. */
 export function isCertificateError(code: string): boolean {
   return CERTIFICATE_ERRORS.has(code);
+}
+
+/** zlib's (`Z_DATA_ERROR`, ...) and brotli's (`ERR__ERROR_FORMAT_...`) codes: a body that does not decompress. */
+const DECODING_ERROR = /^(Z_|ERR__ERROR_)/;
+
+/**
+ * llhttp's codes for an answer that is not valid HTTP (`HPE_HEADER_OVERFLOW`,
+ * `HPE_INVALID_CHUNK_SIZE`, ...), except a connection closed mid-message: that one is the network.
+ */
+function isMalformedHttp(code: string): boolean {
+  return code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE';
 }
 
 /** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
@@ -143,7 +154,7 @@ export class UpstreamClient {
       try {
         text = await res.text();
       } catch (err) {
-        const error = this.transportError(err, where, timeout.aborted);
+        const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
         request.abort();
         throw error;
       }
@@ -178,10 +189,25 @@ export class UpstreamClient {
     if (e.type === 'max-size') {
       return new UpstreamError('invalid_response', `${where}: response body larger than ${this.config.max_response_bytes} bytes`);
     }
+    // The server answered, but not in HTTP: asking again gets the same answer.
+    if (e.code && isMalformedHttp(e.code)) {
+      const what = e.code === 'HPE_HEADER_OVERFLOW' ? `response headers larger than ${http.maxHeaderSize} bytes` : 'response that is not valid HTTP';
+      return new UpstreamError('invalid_response', `${where}: ${what} (${e.code})`);
+    }
     // Connection refused or reset, DNS, TLS certificate problems: the network failed us. A
     // certificate that is not trusted stays so: retrying only repeats the handshake.
     const detail = e.code ? `${e.code}` : this.redact(e.message ?? String(err));
     return new UpstreamError('network', `${where}: ${detail}`, { permanent: e.code !== undefined && isCertificateError(e.code) });
+  }
+
+  /** A body that arrived but does not decode under its Content-Encoding; undefined for other failures. */
+  private bodyError(err: unknown, res: Response, where: string): UpstreamError | undefined {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !DECODING_ERROR.test(code)) return undefined;
+    const encoding = res.headers.get('content-encoding') ?? 'none';
+    return new UpstreamError('invalid_response', `${where}: HTTP ${res.status} body that does not decode as Content-Encoding ${encoding} (${code})`, {
+      status: res.status,
+    });
   }
 
   private statusError(res: Response, text: string, where: string): UpstreamError {
