@@ -10,7 +10,9 @@
 import type { InstanceItem, ProcessItem, ProcessSnapshot, ProcessSpec, TargetStatus } from '../model/snapshot';
 import { UpstreamError } from './errors';
 
-const INTEGER_STRING = /^-?\d+$/;
+const DIGITS = /^\d+$/;
+/** Strings a message may quote (they look like a number); any other string is named by its kind only. */
+const NUMBER_LIKE = /^[-+.\deE ]{1,24}$/;
 const KNOWN_PARTS = ['processes', 'instances', 'process_packages', 'cnative_proc_specs'];
 
 type Json = Record<string, unknown>;
@@ -38,24 +40,34 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** An integer, or a string of one (servers send both); null/absent → undefined. */
-function count(v: unknown, path: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  if (typeof v === 'string' && INTEGER_STRING.test(v)) return Number(v);
-  throw new ShapeIssue(path, `expected an integer or a string of one, got ${kindOf(v)}`);
+/** A bad value as a message shows it: a number or a number-like string as itself, anything else by its kind. */
+function shown(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string' && NUMBER_LIKE.test(v)) return JSON.stringify(v);
+  return kindOf(v);
 }
 
-/** A version that may be unreadable: anything that is not an integer (or integer string) → undefined. */
-function lenientVersion(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
-  if (typeof v === 'string') {
-    const s = v.trim();
-    if (!INTEGER_STRING.test(s)) return undefined;
-    const n = Number(s);
+/** A non-negative safe integer, or a string of one; anything else → undefined. */
+function natural(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v === 'string' && DIGITS.test(v)) {
+    const n = Number(v);
     return Number.isSafeInteger(n) ? n : undefined;
   }
   return undefined;
+}
+
+/** A count (replicas, restarts, ...): a non-negative integer or a string of one; null/absent → undefined. */
+function count(v: unknown, path: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = natural(v);
+  if (n === undefined) throw new ShapeIssue(path, `expected a non-negative integer (or a string of one), got ${shown(v)}`);
+  return n;
+}
+
+/** A release version that may be unreadable: anything but a non-negative integer (or a string of one) → undefined. */
+function lenientVersion(v: unknown): number | undefined {
+  return natural(typeof v === 'string' ? v.trim() : v);
 }
 
 /** Text that may be a number or missing: null/absent → "". */

@@ -3,7 +3,9 @@
  * are not numbers (the version series goes, the rest stays), names built to break the text
  * format (quotes, backslashes, newlines, a fake sample line, NUL, RTL override, 10 KB). The
  * exposition must stay valid for promtool, every label value must come back unchanged, and
- * nothing smuggled in a name may become a series of its own.
+ * nothing smuggled in a name may become a series of its own. Counts that are negative or
+ * fractional are no counts: the target is down with invalid_response, asked once, and the log
+ * line names the field and the value.
  */
 import { find, parseExposition, value, type ParsedExposition } from '../helpers/exposition';
 import { specOf, startHarness, type Harness, simTarget as target } from '../helpers/harness';
@@ -19,7 +21,14 @@ describe('odd 200 bodies', () => {
 
   beforeAll(async () => {
     await requirePromtool();
-    const sims = [target('nulls', 'null_lists'), target('versions', 'bad_versions'), target('hostile', 'hostile_names'), target('plain', 'healthy')];
+    const sims = [
+      target('nulls', 'null_lists'),
+      target('versions', 'bad_versions'),
+      target('hostile', 'hostile_names'),
+      target('negative', 'negative_counts'),
+      target('fractional', 'fractional_counts'),
+      target('plain', 'healthy'),
+    ];
     h = await startHarness({
       simTargets: sims,
       targets: sims.map((t) => specOf(t, { labels: { team: 'a"b\\c' } })),
@@ -68,7 +77,19 @@ describe('odd 200 bodies', () => {
     const states = find(m, 'bkpaas_process_instances', l('hostile')).map((s) => s.labels.state);
     expect(states.sort()).toEqual(sorted);
     // The configured label with a quote and a backslash comes back too.
-    expect(find(m, 'bkpaas_target_up', { team: 'a"b\\c' })).toHaveLength(4);
+    expect(find(m, 'bkpaas_target_up', { team: 'a"b\\c' })).toHaveLength(6);
+  });
+
+  it.each([
+    ['negative', 'processes.items[0].replicas', 'got -5'],
+    ['fractional', 'processes.items[0].replicas', 'got 2.5'],
+  ])('%s counts: up 0, invalid_response, asked once, the log shows field and value', (app, field, shown) => {
+    expect(value(m, 'bkpaas_target_up', l(app))).toBe(0);
+    expect(value(m, 'bkpaas_target_fetch_errors_total', { ...l(app), reason: 'invalid_response' })).toBe(1);
+    expect(m.samples.filter((s) => s.name.startsWith('bkpaas_process_') && s.labels.app_code === app)).toHaveLength(0);
+    expect(h.sim.countRequests(`${app}/default/prod`)).toBe(1);
+    const line = h.logs.find((entry) => entry.includes(`"target":"${app}/default/prod"`)) ?? '';
+    expect(line).toContain(`unexpected response shape at ${field}: expected a non-negative integer (or a string of one), ${shown}`);
   });
 
   it('nothing smuggled inside a name becomes a series or a comment line', () => {
