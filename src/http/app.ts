@@ -59,7 +59,7 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
   });
 
   app.get('/probe', scrapeSlot, async (req, res) => {
-    const parsed = parseProbeQuery(req.query as Record<string, unknown>);
+    const parsed = parseProbeQuery(req.originalUrl);
     if ('error' in parsed) return plain(res, 400, parsed.error);
     const { app_code, module_name, environment } = parsed.target;
     const key = `${app_code}/${module_name}/${environment}`;

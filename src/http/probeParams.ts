@@ -1,12 +1,33 @@
 /** Validation of /probe's query: exactly one of each parameter, URL-safe, bounded in length. */
+import querystring from 'node:querystring';
 
 const PARAMS = ['app_code', 'module_name', 'environment'] as const;
 const SAFE = /^[A-Za-z0-9._~-]{1,128}$/;
 
+/**
+ * Query parameters a /probe request may carry. Node's query parser (Express's default) reads
+ * this many and silently drops the rest, so a target named after them would read as missing:
+ * more are refused outright.
+ */
+export const MAX_QUERY_PARAMETERS = 1000;
+
 export type ProbeTarget = Record<(typeof PARAMS)[number], string>;
 
-/** Returns the target named by the query, or a plain-text reason it is not acceptable. */
-export function parseProbeQuery(query: Record<string, unknown>): { target: ProbeTarget } | { error: string } {
+/** `a=1&&b=2` has two parameters: empty pieces are no parameter. */
+function countParameters(rawQuery: string): number {
+  let n = 0;
+  for (const piece of rawQuery.split('&')) if (piece !== '') n += 1;
+  return n;
+}
+
+/** Returns the target named by the query of a request URL (`/probe?...`), or a plain-text reason it is not acceptable. */
+export function parseProbeQuery(url: string): { target: ProbeTarget } | { error: string } {
+  const at = url.indexOf('?');
+  const rawQuery = at < 0 ? '' : url.slice(at + 1);
+  const n = countParameters(rawQuery);
+  if (n > MAX_QUERY_PARAMETERS) return { error: `too many query parameters: ${n}, at most ${MAX_QUERY_PARAMETERS}` };
+  // Counted above, so the parser may read every one of them.
+  const query = querystring.parse(rawQuery, '&', '=', { maxKeys: 0 });
   const out: Partial<ProbeTarget> = {};
   for (const name of PARAMS) {
     const v = query[name];
