@@ -8,9 +8,10 @@ import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
 import type { ProcessSnapshot } from '../model/snapshot';
+import { nextTurn, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
-import { parseProcessList } from './parse';
+import { parseSteps } from './parse';
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
@@ -109,7 +110,11 @@ export class UpstreamClient {
     }
     let path = processListPath(target);
     if (target.only_latest_version !== undefined) path += `?only_latest_version=${target.only_latest_version}`;
-    return parseProcessList(await this.getJson(path, signal));
+    const json = await this.getJson(path, signal);
+    // In slices, after a turn of the event loop (JSON.parse just held it): a body of 100 000
+    // items must not hold it (scrapes, /healthz).
+    await nextTurn();
+    return runInSlices(parseSteps(json));
   }
 
   /**
@@ -159,6 +164,9 @@ export class UpstreamClient {
         throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
+      // Decoding the body (node-fetch, above) and parsing it are the two steps that grow with
+      // the body and cannot be sliced: a turn of the event loop between them halves the pause.
+      await nextTurn();
       try {
         return JSON.parse(text);
       } catch {
