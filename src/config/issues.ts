@@ -77,7 +77,7 @@ function expectsText(path: Path): string {
 
 /**
  * Converts one zod issue about `input` (the expanded config) into problems with YAML paths.
- * Custom issues keep their message; the others are rewritten from the EXPECTS table.
+ * Custom issues keep their message; the others are rewritten from what the schema says each key expects (expects.ts).
  */
 export function issueToProblems(issue: z.core.$ZodIssue, input: unknown): PathProblem[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
