@@ -160,7 +160,7 @@ export class Exporter {
       this.discovery = this.newDiscovery(next, previous);
       this.discovery?.start();
     }
-    this.applyTargets(next);
+    await this.applyTargetsInSlices(next);
     this.self.configLoaded(true);
     this.logger.info({ targets: this.pool.size }, 'config reloaded');
     return { ok: true, targets: this.pool.size };
@@ -215,6 +215,16 @@ export class Exporter {
 
   private applyTargets(config: ExporterConfig): void {
     this.pool.setTargets(this.targetsFor(config), poolSettings(config));
+    this.targetsApplied();
+  }
+
+  /** applyTargets for a reload: the new targets are made without holding the event loop. */
+  private async applyTargetsInSlices(config: ExporterConfig): Promise<void> {
+    await this.pool.setTargetsInSlices(this.targetsFor(config), poolSettings(config));
+    this.targetsApplied();
+  }
+
+  private targetsApplied(): void {
     this.throttle.retainOnly(new Set(this.pool.list().map((r) => r.key)));
     this.self.targets.set(this.pool.size);
   }

@@ -9,7 +9,7 @@ import { aggregateSteps } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
-import { runInSlices } from '../slices';
+import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
 import { refetchDelayMs } from './failureBackoff';
@@ -60,6 +60,9 @@ export class TargetPool {
     this.limiter = new Limiter(settings.concurrency);
   }
 
+  /** setTargets calls so far: a sliced call that a newer one overtook is dropped. */
+  private setTargetsCalls = 0;
+
   /** Targets in configuration order. */
   list(): readonly TargetRecord[] {
     return this.ordered;
@@ -78,18 +81,44 @@ export class TargetPool {
    * any refresh in flight; removed targets (and their series) are gone from the next render.
    */
   setTargets(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): void {
+    runAtOnce(this.setTargetsSteps(specs, settings));
+  }
+
+  /**
+   * setTargets for a reload: new targets are made in slices with event-loop turns between them
+   * (a 100 000-target config would otherwise hold /healthz and scrapes for seconds), and the new
+   * set replaces the old one in one step at the end. A later call wins over one still running.
+   */
+  async setTargetsInSlices(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): Promise<void> {
+    await runInSlices(this.setTargetsSteps(specs, settings));
+  }
+
+  private *setTargetsSteps(specs: readonly TargetSpec[], settings: PoolSettings): Steps<void> {
+    const generation = ++this.setTargetsCalls;
     const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics;
+    // New records are made aside (the costly part: each renders its first series) while the
+    // records in force serve; a target that keeps its record is only noted, by its spec.
+    const made = new Map<string, TargetRecord | TargetSpec>();
+    let n = 0;
+    for (const spec of specs) {
+      if (++n % ITEMS_PER_STEP === 0) yield;
+      const key = targetKey(spec);
+      if (made.has(key)) continue;
+      const old = this.records.get(key);
+      made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : new TargetRecord(spec, settings.instanceMetrics));
+    }
+    if (generation !== this.setTargetsCalls) return;
     this.settings = settings;
     this.limiter.setLimit(settings.concurrency);
     const next = new Map<string, TargetRecord>();
     const ordered: TargetRecord[] = [];
-    for (const spec of specs) {
-      const key = targetKey(spec);
-      if (next.has(key)) continue;
-      const old = this.records.get(key);
-      const keep = old && !resetAll && keepsResult(old, spec);
+    for (const [key, made1] of made) {
+      const spec = made1 instanceof TargetRecord ? made1.spec : made1;
+      // The records in force may have changed between slices: check the kept ones again.
+      const old = made1 instanceof TargetRecord ? undefined : this.records.get(key);
+      const keep = old !== undefined && keepsResult(old, spec);
       if (keep) old.respec(spec);
-      const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
+      const record = keep ? old : made1 instanceof TargetRecord ? made1 : new TargetRecord(spec, settings.instanceMetrics);
       if (keep && old.lastStartedAt !== undefined) {
         old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
       }
