@@ -1,6 +1,8 @@
 // monitoring/dashboards/bkpaas-processes.json: importable structure, template variables, panels
 // with queries on the contract's metric names, and every query parsed by a real Prometheus.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { usePrometheus } from '../helpers/prometheus';
 import {
   DASHBOARD_FILE,
@@ -147,4 +149,76 @@ describe('dashboard queries in a real Prometheus', () => {
     }
     expect(failures).toEqual([]);
   }, 30_000);
+});
+
+/**
+ * Synthetic exposition of the families of issue 13 (termination reasons, resources, plan,
+ * autoscaling) for two processes: `oom-app` autoscaled (2..5, at 3 replicas) with two instances
+ * last OOMKilled and one Error, `fixed-app` without autoscaling. Served by a loopback stand-in,
+ * so the panels are checked on values known here, whatever the exporter renders today.
+ */
+const CAPACITY_EXPOSITION = [
+  ['bkpaas_process_replicas', 'oom-app', '', 3],
+  ['bkpaas_process_replicas', 'fixed-app', '', 2],
+  ['bkpaas_process_last_terminated_instances', 'oom-app', 'reason="OOMKilled"', 2],
+  ['bkpaas_process_last_terminated_instances', 'oom-app', 'reason="Error"', 1],
+  ['bkpaas_process_resource_limit', 'oom-app', 'resource="cpu",unit="core"', 0.5],
+  ['bkpaas_process_resource_limit', 'oom-app', 'resource="memory",unit="byte"', 1073741824],
+  ['bkpaas_process_resource_request', 'oom-app', 'resource="cpu",unit="core"', 0.25],
+  ['bkpaas_process_resource_request', 'oom-app', 'resource="memory",unit="byte"', 536870912],
+  ['bkpaas_process_resource_limit', 'fixed-app', 'resource="cpu",unit="core"', 2],
+  ['bkpaas_process_plan_info', 'oom-app', 'plan="default"', 1],
+  ['bkpaas_process_autoscaling_enabled', 'oom-app', '', 1],
+  ['bkpaas_process_autoscaling_min_replicas', 'oom-app', '', 2],
+  ['bkpaas_process_autoscaling_max_replicas', 'oom-app', '', 5],
+  ['bkpaas_process_autoscaling_enabled', 'fixed-app', '', 0],
+]
+  .map(([name, app, extra, value]) => `${name}{app_code="${app}",module_name="default",environment="prod",process_type="web"${extra ? `,${extra}` : ''}} ${value}`)
+  .join('\n') + '\n';
+
+/** What each new panel query shows for CAPACITY_EXPOSITION: `app_code[/reason]` → value. */
+const CAPACITY_PANELS: Record<string, Record<string, number>> = {
+  'Last termination reasons / A': { 'oom-app/OOMKilled': 2, 'oom-app/Error': 1 },
+  'Autoscaling range against replicas / A': { 'oom-app': 3 },
+  'Autoscaling range against replicas / B': { 'oom-app': 2 },
+  'Autoscaling range against replicas / C': { 'oom-app': 5 },
+  'CPU capacity (limit × replicas) / A': { 'oom-app': 1.5, 'fixed-app': 4 },
+  'CPU capacity (limit × replicas) / B': { 'oom-app': 0.75 },
+  'Memory capacity (limit × replicas) / A': { 'oom-app': 3 * 1073741824 },
+  'Memory capacity (limit × replicas) / B': { 'oom-app': 3 * 536870912 },
+  'Resource plan and autoscaling per process / A': { 'oom-app': 1 },
+  'Resource plan and autoscaling per process / B': { 'oom-app': 1, 'fixed-app': 0 },
+};
+
+describe('the termination, capacity and autoscaling panels on synthetic samples', () => {
+  let address = '';
+  const standIn = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(CAPACITY_EXPOSITION);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => standIn.close(resolve));
+  });
+  const prometheus = usePrometheus({ scrapeConfigs: () => [{ job_name: 'synthetic', static_configs: [{ targets: [address] }] }] });
+
+  it('show the values the samples imply', async () => {
+    const server = prometheus();
+    await server.waitForTargetsUp();
+    const byId = new Map(queries.map((q) => [`${q.panel.title} / ${q.target.refId}`, q]));
+    const shown: Record<string, Record<string, number>> = {};
+    for (const id of Object.keys(CAPACITY_PANELS)) {
+      const q = byId.get(id);
+      if (!q) {
+        shown[id] = {};
+        continue;
+      }
+      const samples = await server.queryVector(substitute(q.expr));
+      shown[id] = Object.fromEntries(samples.map((s) => [[s.metric.app_code, s.metric.reason].filter(Boolean).join('/'), Number(s.value[1])]));
+    }
+    expect(shown).toEqual(CAPACITY_PANELS);
+  }, 60_000);
 });

@@ -309,6 +309,29 @@ const MAY_BE_EMPTY: Record<string, string> = {
 };
 
 /**
+ * PENDING, to be removed by the merge of issue 13: panel queries on the families the exporter does
+ * not render yet on this branch (termination reasons, resources, plan, autoscaling). Each returns
+ * data once issue 13's families are rendered (the simulator has an OOMKilled instance and an
+ * autoscaled process); their values are checked on synthetic samples in dashboard.test.ts.
+ */
+const PENDING_ISSUE_13: Record<string, string> = Object.fromEntries(
+  [
+    'Last termination reasons / A',
+    'Autoscaling range against replicas / A',
+    'Autoscaling range against replicas / B',
+    'Autoscaling range against replicas / C',
+    'CPU capacity (limit × replicas) / A',
+    'CPU capacity (limit × replicas) / B',
+    'Memory capacity (limit × replicas) / A',
+    'Memory capacity (limit × replicas) / B',
+    'Resource plan and autoscaling per process / A',
+    'Resource plan and autoscaling per process / B',
+    'Resource plan and autoscaling per process / C',
+    'Resource plan and autoscaling per process / D',
+  ].map((id) => [id, "returns data once issue 13's families are rendered"]),
+);
+
+/**
  * Panels whose value must be above zero for this scenario set (stats that would show 0 even
  * without the condition they count: `sum(...)` of zeros and `or vector(0)` return data anyway).
  */
@@ -646,6 +669,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       const ids = new Set(queries.map(queryId));
       const titles = new Set(queries.map((q) => q.panel.title));
       expect(Object.keys(MAY_BE_EMPTY).filter((id) => !ids.has(id))).toEqual([]);
+      expect(Object.keys(PENDING_ISSUE_13).filter((id) => !ids.has(id))).toEqual([]);
       expect(Object.keys(MUST_BE_POSITIVE).filter((t) => !titles.has(t))).toEqual([]);
     });
 
@@ -660,7 +684,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         try {
           await prom().query(expr); // parses and evaluates (throws on an error answer)
           const data = await vector(withoutFallback(expr));
-          if (data.length === 0 && !(queryId(q) in MAY_BE_EMPTY)) problems.push(`${queryId(q)}: no data from ${withoutFallback(expr)}`);
+          if (data.length === 0 && !(queryId(q) in MAY_BE_EMPTY) && !(queryId(q) in PENDING_ISSUE_13)) problems.push(`${queryId(q)}: no data from ${withoutFallback(expr)}`);
           if (q.panel.title in MUST_BE_POSITIVE && !data.some((s) => Number(s.value[1]) > 0)) {
             problems.push(`${queryId(q)}: expected a value > 0 (${MUST_BE_POSITIVE[q.panel.title]}), got ${JSON.stringify(data.map((s) => s.value[1]))}`);
           }

@@ -19,6 +19,13 @@ export const CONTRACT_METRICS: readonly string[] = [
   'bkpaas_process_target_status',
   'bkpaas_process_settled',
   'bkpaas_process_info',
+  'bkpaas_process_last_terminated_instances',
+  'bkpaas_process_resource_limit',
+  'bkpaas_process_resource_request',
+  'bkpaas_process_plan_info',
+  'bkpaas_process_autoscaling_enabled',
+  'bkpaas_process_autoscaling_min_replicas',
+  'bkpaas_process_autoscaling_max_replicas',
   'bkpaas_target_up',
   'bkpaas_target_fetch_duration_seconds',
   'bkpaas_target_last_success_timestamp_seconds',
@@ -37,6 +44,8 @@ export const CONTRACT_METRICS: readonly string[] = [
   'bkpaas_instance_restarts',
   'bkpaas_instance_start_time_seconds',
   'bkpaas_instance_info',
+  'bkpaas_instance_last_terminated_reason',
+  'bkpaas_instance_last_terminated_exit_code',
 ];
 
 /** The histograms among them: their `_bucket`, `_sum` and `_count` series are names too. */
