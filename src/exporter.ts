@@ -59,9 +59,10 @@ export class Exporter {
     this.current = config;
     this.self = options.selfMetrics ?? new SelfMetrics();
     this.client = this.newClient(config.upstream);
+    // One summary line for the lines the throttle held back.
+    const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
     this.pool = new TargetPool((target, signal) => this.client.fetchProcessList(target, signal), poolSettings(config), {
       onFailure: (record, error) => {
-        const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
         if (this.throttle.allow(record.key, error.reason, Date.now(), flushed)) {
           this.logger.warn({ target: record.key, reason: error.reason, status: error.status }, error.message);
         }
@@ -69,7 +70,6 @@ export class Exporter {
       onRecovery: (record) => {
         // Recoveries share the failures' budget, so a flapping upstream cannot flood the log
         // either; either way the target's next failure is logged at once.
-        const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
         if (this.throttle.allow(record.key, 'recovered', Date.now(), flushed)) this.logger.info({ target: record.key }, 'target recovered');
         else this.throttle.forget(record.key);
       },
