@@ -58,12 +58,16 @@ export interface Vocabulary {
 /** The main config's vocabulary. */
 const CONFIG_VOCABULARY: Vocabulary = { allowedKeys: ALLOWED_KEYS, pattern: pathPattern, expects: expectsAt, isSensitive: isSensitivePath };
 
-/** Returns the candidate `given` was most likely meant to be (a typo or a case slip away), if any. */
+/**
+ * Returns the candidate `given` was most likely meant to be (a typo or a case slip away), if any;
+ * none when several are equally close ("TLS14" is as near TLS10 as TLS13: a guess would mislead).
+ */
 export function closestName(given: string, candidates: readonly string[]): string | undefined {
-  return candidates
+  const close = candidates
     .map((k) => ({ k, d: k.toLowerCase() === given.toLowerCase() ? 0 : editDistance(k, given) }))
     .filter(({ d }) => d <= Math.max(1, Math.min(2, Math.floor(given.length / 3))))
-    .sort((a, b) => a.d - b.d)[0]?.k;
+    .sort((a, b) => a.d - b.d);
+  return close.length > 0 && (close.length === 1 || close[1].d > close[0].d) ? close[0].k : undefined;
 }
 
 function whereName(pattern: string): string {

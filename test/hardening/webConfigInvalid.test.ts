@@ -52,6 +52,7 @@ const CASES: Record<string, ConfigProblem[]> = {
   'invalid-tls-version.yml': [
     { path: 'tls_server_config.min_version', line: 5, message: `expected ${VERSIONS}, got "TLSv1.3" (did you mean "TLS13"?)` },
   ],
+  'invalid-tls-version-ambiguous.yml': [{ path: 'tls_server_config.max_version', line: 5, message: `expected ${VERSIONS}, got "TLS14"` }],
   'invalid-min-above-max.yml': [
     { path: 'tls_server_config.min_version', line: 5, message: 'TLS13 is above max_version TLS12; expected a version no higher than max_version' },
   ],
