@@ -61,6 +61,7 @@ describe('invalid web configs: one problem each, named by its path', () => {
     ['min above max', `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 'tls_server_config.min_version: TLS13 is above max_version TLS12'],
     ['header not allowed', 'http_server_config:\n  headers:\n    X-Powered-By: me\n', 'http_server_config.headers["X-Powered-By"]: unknown key "X-Powered-By"; allowed under http_server_config.headers: Strict-Transport-Security'],
     ['header value not allowed', 'http_server_config:\n  headers:\n    X-Frame-Options: allow\n', 'http_server_config.headers["X-Frame-Options"]: expected one of deny, sameorigin, got "allow"'],
+    ['header value with a line break', 'http_server_config:\n  headers:\n    Content-Security-Policy: "a\\r\\nSet-Cookie: x=1"\n', 'http_server_config.headers["Content-Security-Policy"]: must not contain line breaks or NUL'],
     ['unknown http key', 'http_server_config:\n  http3: true\n', 'http_server_config.http3: unknown key "http3" (did you mean "http2"?); allowed under http_server_config: http2, headers'],
     ['users as a list', 'basic_auth_users: [alice]\n', 'basic_auth_users: expected a mapping of user names to bcrypt hashes, got a list'],
     ['plain-text password', 'basic_auth_users:\n  alice: hunter2\n', 'basic_auth_users.alice: expected a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 60 characters), got a string of 7 characters'],
