@@ -179,6 +179,16 @@ export class Exporter {
     return this.self.text();
   }
 
+  /**
+   * --once: one discovery run, then every target fetched, waiting for all of them (not bound by a
+   * scrape deadline: --once is for debugging); returns the targets' exposition text.
+   */
+  async once(): Promise<string> {
+    await this.discoverNow();
+    await this.pool.refresh(Number.MAX_SAFE_INTEGER);
+    return this.pool.render();
+  }
+
   /** /probe text for one target, or undefined when the target is not served here. */
   async probe(key: string, deadline: number): Promise<string | undefined> {
     const record = this.pool.get(key);

@@ -34,10 +34,7 @@ function printConfigError(err: unknown): number {
 }
 
 async function runOnce(exporter: Exporter): Promise<number> {
-  await exporter.discoverNow();
-  // Wait for every target: --once is for debugging, not bound by a scrape deadline.
-  await exporter.pool.refresh(Number.MAX_SAFE_INTEGER);
-  process.stdout.write(exporter.pool.render());
+  process.stdout.write(await exporter.once());
   const failed = exporter.targets().filter((t) => t.health === 'down' || t.health === 'pending');
   for (const t of failed) process.stderr.write(`target ${t.key} failed: ${t.lastError?.message ?? 'no answer'}\n`);
   return failed.length > 0 ? 1 : 0;

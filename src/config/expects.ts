@@ -1,82 +1,107 @@
 /**
  * What each config key expects, in words: the text of "expected ..., got ..." messages, also
- * usable by `--check-config` and documentation. Keyed by path pattern: list indexes are `[]`,
- * label names are `*` (e.g. `targets[].labels.*`).
+ * usable by `--check-config` and documentation. The texts live on the schema's nodes
+ * (`.meta({ expects })` in schema.ts); this file finds them by walking the schema along a path.
+ * Path patterns write list indexes as `[]` and mapping keys of records (label names) as `*`
+ * (e.g. `targets[].labels.*`).
  */
 
-import { SECRET_KEYS } from '../authFields';
-import { LISTEN_EXPECTED } from './listen';
+import { z } from 'zod';
+
 import type { Path } from './paths';
-import { SIZE_EXPECTED } from './size';
+import { configSchema } from './schema';
 
-const NAME = 'letters, digits, ".", "_", "~" and "-"';
-const BOOL = 'true or false';
-const LABELS = 'a mapping of label names to values, such as {team: payments}';
-const LABEL_VALUE = 'a string (numbers and booleans are converted)';
-const REGEX_LIST = 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]';
-const REGEX = 'a regular expression (a string), searched for within the name (anchor with ^...$ for whole names), such as "^pay-"';
-const secret = (key: string): string => `a non-empty string such as "\${ENV_VAR}" (or ${key}_file: the path of a file holding it)`;
+type Node = z.core.$ZodType;
 
-/** Per-key expectations, by path pattern. */
-export const EXPECTS: Readonly<Record<string, string>> = Object.freeze({
-  '': 'a mapping',
-  server: 'a mapping',
-  'server.listen': `an address ${LISTEN_EXPECTED}`,
-  upstream: 'a mapping',
-  'upstream.base_url': 'an http(s) URL such as "https://bkapi.example.com/api/bkpaas3/prod"',
-  'upstream.auth': 'a mapping',
-  'upstream.auth.bk_app_code': 'a non-empty string (the code of the app calling the API)',
-  ...Object.fromEntries(SECRET_KEYS.map((k) => [`upstream.auth.${k}`, secret(k)])),
-  'upstream.auth.bk_username': 'a non-empty string (a user name the gateway trusts this app to act as)',
-  ...Object.fromEntries(SECRET_KEYS.map((k) => [`upstream.auth.${k}_file`, `the path of a file holding ${k}`])),
-  'upstream.tenant_id': 'a string ("" sends no X-Bk-Tenant-Id header)',
-  'upstream.timeout': 'a duration such as "10s" or "1m30s"',
-  'upstream.concurrency': 'an integer from 1 to 1024',
-  'upstream.max_response_bytes': SIZE_EXPECTED,
-  'upstream.max_retry_after': 'a duration such as "5m" ("0s" ignores Retry-After)',
-  cache: 'a mapping',
-  'cache.ttl': 'a duration such as "15s" or "1m30s"',
-  targets: 'a list of targets, each a mapping with app_code and environments',
-  'targets[]': 'a mapping with app_code and environments',
-  'targets[].app_code': `a non-empty app code of ${NAME}`,
-  'targets[].environments': 'a non-empty list of environment names such as [stag, prod]',
-  'targets[].environments[]': `an environment name of ${NAME}, such as "stag" or "prod"`,
-  'targets[].modules': 'a non-empty list of module names such as [default, api]',
-  'targets[].modules[]': `a module name of ${NAME}, such as "default"`,
-  'targets[].only_latest_version': BOOL,
-  'targets[].labels': LABELS,
-  'targets[].labels.*': LABEL_VALUE,
-  instance_metrics: BOOL,
-  discovery: 'a mapping',
-  'discovery.enabled': BOOL,
-  'discovery.refresh_interval': 'a duration such as "5m"',
-  'discovery.environments': 'a non-empty list of environment names such as [stag, prod]',
-  'discovery.environments[]': `an environment name of ${NAME}, such as "stag" or "prod"`,
-  'discovery.include_apps': REGEX_LIST,
-  'discovery.include_apps[]': REGEX,
-  'discovery.exclude_apps': REGEX_LIST,
-  'discovery.exclude_apps[]': REGEX,
-  'discovery.include_modules': REGEX_LIST,
-  'discovery.include_modules[]': REGEX,
-  'discovery.exclude_modules': REGEX_LIST,
-  'discovery.exclude_modules[]': REGEX,
-  'discovery.only_latest_version': BOOL,
-  'discovery.labels': LABELS,
-  'discovery.labels.*': LABEL_VALUE,
-});
+/** Returns `node` and the nodes it wraps (optional, default, prefault, the input side of a pipe), outermost first. */
+function layers(node: Node): Node[] {
+  const out: Node[] = [node];
+  for (let n = node; ; ) {
+    if (n instanceof z.ZodOptional || n instanceof z.ZodDefault || n instanceof z.ZodPrefault || n instanceof z.ZodNullable) n = n.unwrap();
+    else if (n instanceof z.ZodPipe) n = n.in;
+    else return out;
+    out.push(n);
+  }
+}
 
-/** Returns the pattern of a path for EXPECTS: indexes become `[]`, label names `*`. */
-export function pathPattern(path: Path): string {
-  let out = '';
-  path.forEach((seg, i) => {
-    if (typeof seg === 'number') out += '[]';
-    else if (path[i - 1] === 'labels') out += '.*';
-    else out += out === '' ? seg : `.${seg}`;
+/** Returns the text the outermost layer of `node` that has one gives, if any. */
+function ownExpects(node: Node): string | undefined {
+  for (const layer of layers(node)) {
+    const text = z.globalRegistry.get(layer)?.expects;
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** A step from a node to a child: by key (a mapping's key), element (a list's) or value (a record's). */
+interface Step {
+  kind: 'key' | 'element' | 'value';
+  /** How the step is written in a path pattern: the key, `[]` or `*`. */
+  pattern: string;
+  node: Node;
+}
+
+/** Returns every step out of `node`: its keys, its elements or its record values. */
+function stepsOf(node: Node): Step[] {
+  const inner = layers(node).at(-1);
+  if (inner instanceof z.ZodObject) {
+    return Object.entries(inner.shape as Record<string, Node>).map(([key, child]) => ({ kind: 'key', pattern: key, node: child }));
+  }
+  if (inner instanceof z.ZodArray) return [{ kind: 'element', pattern: '[]', node: inner.element as Node }];
+  if (inner instanceof z.ZodRecord) return [{ kind: 'value', pattern: '*', node: inner.valueType as Node }];
+  return [];
+}
+
+/** Returns the step the path segment `seg` takes from `node`, or undefined when the schema has no such key. */
+function stepAt(node: Node, seg: string | number): Step | undefined {
+  return stepsOf(node).find((step) => {
+    if (step.kind === 'element') return typeof seg === 'number';
+    if (step.kind === 'value') return typeof seg === 'string';
+    return step.pattern === seg;
   });
-  return out;
+}
+
+function join(pattern: string, seg: string): string {
+  if (seg === '[]') return `${pattern}[]`;
+  return pattern === '' ? seg : `${pattern}.${seg}`;
+}
+
+/** Follows `path` through `schema`: its pattern, and the node it ends at (undefined once it leaves the schema). */
+function follow(path: Path, schema: Node): { pattern: string; node: Node | undefined } {
+  let node: Node | undefined = schema;
+  let pattern = '';
+  for (const seg of path) {
+    const step: Step | undefined = node && stepAt(node, seg);
+    node = step?.node;
+    pattern = join(pattern, step?.pattern ?? (typeof seg === 'number' ? '[]' : seg));
+  }
+  return { pattern, node };
+}
+
+/** Returns the pattern of a path: indexes become `[]`, record keys (label names) `*`, e.g. `targets[].labels.*`. */
+export function pathPattern(path: Path, schema: Node = configSchema): string {
+  return follow(path, schema).pattern;
 }
 
 /** Returns what the key at `path` expects, in words, or undefined for a path the config does not have. */
-export function expectsAt(path: Path): string | undefined {
-  return EXPECTS[pathPattern(path)];
+export function expectsAt(path: Path, schema: Node = configSchema): string | undefined {
+  const { node } = follow(path, schema);
+  return node && ownExpects(node);
+}
+
+/** One node of the schema: its path pattern and what it expects (undefined when its node carries no text). */
+export interface Expectation {
+  pattern: string;
+  expects: string | undefined;
+}
+
+/** Lists every node of `schema` (the whole config by default), parents before their keys, in schema order. */
+export function listExpectations(schema: Node = configSchema): Expectation[] {
+  const out: Expectation[] = [];
+  const visit = (node: Node, pattern: string): void => {
+    out.push({ pattern, expects: ownExpects(node) });
+    for (const step of stepsOf(node)) visit(step.node, join(pattern, step.pattern));
+  };
+  visit(schema, '');
+  return out;
 }

@@ -2,7 +2,7 @@
 
 export { ConfigError } from './errors';
 export { formatDuration, parseDuration } from './duration';
-export { EXPECTS, expectsAt } from './expects';
+export { expectsAt, listExpectations, type Expectation } from './expects';
 export { expandString } from './expand';
 export { formatListen, parseListen } from './listen';
 export { CONFIG_YAML_VARIABLE, describeLocation, loadConfig, loadConfigAt, parseConfigText, type ConfigLocation, type LoadedConfig, type ParseOptions } from './load';

@@ -102,9 +102,9 @@ function expectsText(path: Path, vocabulary: Vocabulary): string {
 
 /**
  * Converts one zod issue about `input` (the expanded config) into problems with YAML paths.
- * Custom issues keep their message; the others are rewritten from the vocabulary's expectations
- * (by default the main config's EXPECTS table); a string close to one allowed value gets a
- * "did you mean".
+ * Custom issues keep their message; the others are rewritten from what the vocabulary says each
+ * key expects (by default the main config's schema, expects.ts); a string close to one allowed
+ * value gets a "did you mean".
  */
 export function issueToProblems(issue: z.core.$ZodIssue, input: unknown, vocabulary: Vocabulary = CONFIG_VOCABULARY): PathProblem[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');

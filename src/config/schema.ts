@@ -2,13 +2,24 @@
  * The zod schema of the config file, with every default in one place (DEFAULTS). Checks one key at
  * a time; rules spanning several keys live in rules.ts. Messages of the checks here never repeat a
  * secret: only non-secret values (durations, names, URLs without credentials) are quoted.
+ *
+ * Each key's node carries what it expects, in words (`.meta({ expects })`): the text of
+ * "expected ..., got ..." messages, found by walking the schema (expects.ts).
  */
 
 import { z } from 'zod';
 
+import type { SecretKey } from '../authFields';
 import { parseDuration } from './duration';
-import { parseListen } from './listen';
-import { parseByteSize } from './size';
+import { LISTEN_EXPECTED, parseListen } from './listen';
+import { parseByteSize, SIZE_EXPECTED } from './size';
+
+declare module 'zod' {
+  interface GlobalMeta {
+    /** What the key expects, in words, e.g. 'a duration such as "5m"': completes "expected ...". */
+    expects?: string;
+  }
+}
 
 /** Every default of the config, in the form a user would write it. */
 export const DEFAULTS = Object.freeze({
@@ -72,6 +83,16 @@ export function labelNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+// Wordings shared by several keys' expectations.
+const MAPPING = 'a mapping';
+const NAME = 'letters, digits, ".", "_", "~" and "-"';
+const BOOL = 'true or false';
+const ENVIRONMENTS = 'a non-empty list of environment names such as [stag, prod]';
+const ENVIRONMENT = `an environment name of ${NAME}, such as "stag" or "prod"`;
+
+/** A boolean key. */
+const bool = () => z.boolean().meta({ expects: BOOL });
 
 const durationMs = (opts: { allowZero: boolean }) =>
   z.string().transform((s, ctx) => {
@@ -157,106 +178,152 @@ const labelValue = z
     if (v === '') ctx.addIssue({ code: 'custom', message: 'label value must not be empty (Prometheus treats an empty value as no label)' });
   });
 
-const labels = z.record(labelName, labelValue);
+const labels = z
+  .record(labelName, labelValue.meta({ expects: 'a string (numbers and booleans are converted)' }))
+  .meta({ expects: 'a mapping of label names to values, such as {team: payments}' });
 
 const regexList = z.array(
-  z.string().transform((s, ctx) => {
-    try {
-      new RegExp(s);
-    } catch (err) {
-      const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
-      return z.NEVER;
-    }
-    // Searched, not anchored (as the discovery docs show: "^pay-", "-test$"); anchor to match whole names.
-    return new RegExp(s);
-  }),
-);
-
-/** `server`. */
-export const serverSchema = z.strictObject({
-  listen: listenAddress.prefault(DEFAULTS.server.listen),
-});
-
-/** `upstream.auth`. Each secret may be given as `<key>_file`, resolved (and removed) before this schema. */
-export const authSchema = z.strictObject({
-  bk_app_code: nonEmptyString('bk_app_code'),
-  bk_app_secret: nonEmptyString('bk_app_secret'),
-  access_token: nonEmptyString('access_token').optional(),
-  bk_ticket: nonEmptyString('bk_ticket').optional(),
-  bk_token: nonEmptyString('bk_token').optional(),
-  bk_username: nonEmptyString('bk_username').optional(),
-  bk_app_secret_file: z.string().optional(),
-  access_token_file: z.string().optional(),
-  bk_ticket_file: z.string().optional(),
-  bk_token_file: z.string().optional(),
-});
-
-/** `upstream`. */
-export const upstreamSchema = z.strictObject({
-  base_url: baseUrl,
-  auth: authSchema,
-  tenant_id: z.string().default(DEFAULTS.upstream.tenant_id),
-  timeout: durationMs({ allowZero: false }).prefault(DEFAULTS.upstream.timeout),
-  concurrency: z.number().int().min(1).max(1024).default(DEFAULTS.upstream.concurrency),
-  max_response_bytes: z
-    .union([z.number(), z.string()])
-    .transform((v, ctx) => {
+  z
+    .string()
+    .transform((s, ctx) => {
       try {
-        return parseByteSize(v);
+        new RegExp(s);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+        ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
         return z.NEVER;
       }
+      // Searched, not anchored (as the discovery docs show: "^pay-", "-test$"); anchor to match whole names.
+      return new RegExp(s);
     })
-    .prefault(DEFAULTS.upstream.max_response_bytes),
-  // 0s ignores Retry-After: the target is asked again at its next ttl.
-  max_retry_after: durationMs({ allowZero: true }).prefault(DEFAULTS.upstream.max_retry_after),
+    .meta({ expects: 'a regular expression (a string), searched for within the name (anchor with ^...$ for whole names), such as "^pay-"' }),
+).meta({
+  expects: 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]',
 });
+
+/** A secret of `upstream.auth`, usually from an environment variable or a file. */
+const secret = (key: SecretKey) =>
+  nonEmptyString(key).meta({ expects: `a non-empty string such as "\${ENV_VAR}" (or ${key}_file: the path of a file holding it)` });
+
+/** `<key>_file`: where to read the secret `key` from. */
+const secretFile = (key: SecretKey) =>
+  z.string().optional().meta({ expects: `the path of a file holding ${key}` });
+
+/** `server`. */
+export const serverSchema = z
+  .strictObject({
+    listen: listenAddress.prefault(DEFAULTS.server.listen).meta({ expects: `an address ${LISTEN_EXPECTED}` }),
+  })
+  .meta({ expects: MAPPING });
+
+/** `upstream.auth`. Each secret may be given as `<key>_file`, resolved (and removed) before this schema. */
+export const authSchema = z
+  .strictObject({
+    bk_app_code: nonEmptyString('bk_app_code').meta({ expects: 'a non-empty string (the code of the app calling the API)' }),
+    bk_app_secret: secret('bk_app_secret'),
+    access_token: secret('access_token').optional(),
+    bk_ticket: secret('bk_ticket').optional(),
+    bk_token: secret('bk_token').optional(),
+    bk_username: nonEmptyString('bk_username')
+      .optional()
+      .meta({ expects: 'a non-empty string (a user name the gateway trusts this app to act as)' }),
+    bk_app_secret_file: secretFile('bk_app_secret'),
+    access_token_file: secretFile('access_token'),
+    bk_ticket_file: secretFile('bk_ticket'),
+    bk_token_file: secretFile('bk_token'),
+  })
+  .meta({ expects: MAPPING });
+
+/** `upstream`. */
+export const upstreamSchema = z
+  .strictObject({
+    base_url: baseUrl.meta({ expects: `an http(s) URL ${URL_EXAMPLE}` }),
+    auth: authSchema,
+    tenant_id: z.string().default(DEFAULTS.upstream.tenant_id).meta({ expects: 'a string ("" sends no X-Bk-Tenant-Id header)' }),
+    timeout: durationMs({ allowZero: false })
+      .prefault(DEFAULTS.upstream.timeout)
+      .meta({ expects: 'a duration such as "10s" or "1m30s"' }),
+    concurrency: z.number().int().min(1).max(1024).default(DEFAULTS.upstream.concurrency).meta({ expects: 'an integer from 1 to 1024' }),
+    max_response_bytes: z
+      .union([z.number(), z.string()])
+      .transform((v, ctx) => {
+        try {
+          return parseByteSize(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .prefault(DEFAULTS.upstream.max_response_bytes)
+      .meta({ expects: SIZE_EXPECTED }),
+    // 0s ignores Retry-After: the target is asked again at its next ttl.
+    max_retry_after: durationMs({ allowZero: true })
+      .prefault(DEFAULTS.upstream.max_retry_after)
+      .meta({ expects: 'a duration such as "5m" ("0s" ignores Retry-After)' }),
+  })
+  .meta({ expects: MAPPING });
 
 /** `cache`. */
-export const cacheSchema = z.strictObject({
-  // 0s is allowed: every scrape then fetches (concurrent scrapes still share one fetch).
-  ttl: durationMs({ allowZero: true }).prefault(DEFAULTS.cache.ttl),
-});
+export const cacheSchema = z
+  .strictObject({
+    // 0s is allowed: every scrape then fetches (concurrent scrapes still share one fetch).
+    ttl: durationMs({ allowZero: true }).prefault(DEFAULTS.cache.ttl).meta({ expects: 'a duration such as "15s" or "1m30s"' }),
+  })
+  .meta({ expects: MAPPING });
 
 /** One entry of `targets`. */
-export const targetSchema = z.strictObject({
-  app_code: urlSafeName('app_code'),
-  environments: z.array(urlSafeName('environment')).min(1),
-  modules: z
-    .array(urlSafeName('module name'))
-    .min(1)
-    .default(() => [...DEFAULTS.target.modules]),
-  only_latest_version: z.boolean().optional(),
-  labels: labels.default(() => ({})),
-});
+export const targetSchema = z
+  .strictObject({
+    app_code: urlSafeName('app_code').meta({ expects: `a non-empty app code of ${NAME}` }),
+    environments: z
+      .array(urlSafeName('environment').meta({ expects: ENVIRONMENT }))
+      .min(1)
+      .meta({ expects: ENVIRONMENTS }),
+    modules: z
+      .array(urlSafeName('module name').meta({ expects: `a module name of ${NAME}, such as "default"` }))
+      .min(1)
+      .default(() => [...DEFAULTS.target.modules])
+      .meta({ expects: 'a non-empty list of module names such as [default, api]' }),
+    only_latest_version: bool().optional(),
+    labels: labels.default(() => ({})),
+  })
+  .meta({ expects: 'a mapping with app_code and environments' });
 
 /** `discovery`. */
-export const discoverySchema = z.strictObject({
-  enabled: z.boolean().default(DEFAULTS.discovery.enabled),
-  refresh_interval: durationMs({ allowZero: false }).prefault(DEFAULTS.discovery.refresh_interval),
-  environments: z
-    .array(urlSafeName('environment'))
-    .min(1)
-    .default(() => [...DEFAULTS.discovery.environments]),
-  include_apps: regexList.default(() => []),
-  exclude_apps: regexList.default(() => []),
-  include_modules: regexList.default(() => []),
-  exclude_modules: regexList.default(() => []),
-  only_latest_version: z.boolean().optional(),
-  labels: labels.default(() => ({})),
-});
+export const discoverySchema = z
+  .strictObject({
+    enabled: bool().default(DEFAULTS.discovery.enabled),
+    refresh_interval: durationMs({ allowZero: false })
+      .prefault(DEFAULTS.discovery.refresh_interval)
+      .meta({ expects: 'a duration such as "5m"' }),
+    environments: z
+      .array(urlSafeName('environment').meta({ expects: ENVIRONMENT }))
+      .min(1)
+      .default(() => [...DEFAULTS.discovery.environments])
+      .meta({ expects: ENVIRONMENTS }),
+    include_apps: regexList.default(() => []),
+    exclude_apps: regexList.default(() => []),
+    include_modules: regexList.default(() => []),
+    exclude_modules: regexList.default(() => []),
+    only_latest_version: bool().optional(),
+    labels: labels.default(() => ({})),
+  })
+  .meta({ expects: MAPPING });
 
 /** The whole file. */
-export const configSchema = z.strictObject({
-  server: serverSchema.prefault({}),
-  upstream: upstreamSchema,
-  cache: cacheSchema.prefault({}),
-  targets: z.array(targetSchema).default(() => []),
-  instance_metrics: z.boolean().default(DEFAULTS.instance_metrics),
-  discovery: discoverySchema.prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.prefault({}),
+    upstream: upstreamSchema,
+    cache: cacheSchema.prefault({}),
+    targets: z
+      .array(targetSchema)
+      .default(() => [])
+      .meta({ expects: 'a list of targets, each a mapping with app_code and environments' }),
+    instance_metrics: bool().default(DEFAULTS.instance_metrics),
+    discovery: discoverySchema.prefault({}),
+  })
+  .meta({ expects: MAPPING });
 
 /** What configSchema produces: validated, with defaults applied, durations in milliseconds. */
 export type ParsedConfig = z.output<typeof configSchema>;

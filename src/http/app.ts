@@ -71,7 +71,7 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
   });
 
   app.get('/probe', scrapeSlot, async (req, res) => {
-    const parsed = parseProbeQuery(req.query as Record<string, unknown>);
+    const parsed = parseProbeQuery(req.originalUrl);
     if ('error' in parsed) {
       exporter.self.probeRejectedFor(parsed.reason);
       return plain(res, 400, parsed.error);

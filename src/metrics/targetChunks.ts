@@ -3,8 +3,12 @@
  * like TARGET_FAMILIES), so a render only copies chunks (the kube-state-metrics approach). The
  * bytes live outside the JavaScript heap: thousands of targets' text does not make every garbage
  * collection cycle larger.
+ *
+ * Written as steps (src/slices.ts): a target with 100 000 process items renders in slices, its
+ * lines joined a batch at a time, so no single step holds the event loop for long.
  */
 import type { ProcessRow } from '../model/aggregate';
+import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
 import { FETCH_ERROR_REASONS, type FetchErrorReason } from '../upstream/errors';
 import { escapeLabelValue, formatValue } from './exposition';
 import { FAMILY_INDEX, INSTANCE, PROCESS, TARGET, TARGET_FAMILIES } from './families';
@@ -43,11 +47,33 @@ export function familyText(chunks: TargetChunks, f: number): string {
   return chunks.bytes.toString('utf8', chunks.ranges[2 * f], chunks.ranges[2 * f + 1]);
 }
 
-/** Renders the target's series, one chunk per family (empty where it has none). */
-export function renderTargetChunks(view: TargetView): TargetChunks {
-  const parts: string[][] = TARGET_FAMILIES.map(() => []);
+/**
+ * Renders the target's series, one chunk per family (empty where it has none), as steps (run them
+ * with runInSlices or runAtOnce).
+ */
+export function* renderSteps(view: TargetView): Steps<TargetChunks> {
+  // Per family: finished batches of text, and the pieces of the batch being written. Every
+  // ITEMS_PER_STEP samples the open batches are joined, so no join or write is ever large.
+  const batches: string[][] = TARGET_FAMILIES.map(() => []);
+  const pieces: string[][] = TARGET_FAMILIES.map(() => []);
+  let samples = 0;
   const add = (familyName: string, labels: string, value: number) => {
-    parts[FAMILY_INDEX.get(familyName)!].push(familyName, '{', labels, '} ', formatValue(value), '\n');
+    pieces[FAMILY_INDEX.get(familyName)!].push(familyName, '{', labels, '} ', formatValue(value), '\n');
+    samples += 1;
+  };
+  const closeBatches = () => {
+    for (let f = 0; f < pieces.length; f++) {
+      if (pieces[f].length === 0) continue;
+      batches[f].push(pieces[f].join(''));
+      pieces[f] = [];
+    }
+    samples = 0;
+  };
+  /** Closes the batches once they hold ITEMS_PER_STEP samples: then it is time to yield. */
+  const stepDone = (): boolean => {
+    if (samples < ITEMS_PER_STEP) return false;
+    closeBatches();
+    return true;
   };
 
   for (const row of view.rows ?? []) {
@@ -60,6 +86,7 @@ export function renderTargetChunks(view: TargetView): TargetChunks {
     if (row.stale_instances !== undefined) add(PROCESS.staleInstances.name, pl, row.stale_instances);
     for (const [state, n] of row.instances_by_state) {
       add(PROCESS.instances.name, `${pl},state="${escapeLabelValue(state)}"`, n);
+      if (stepDone()) yield;
     }
     add(PROCESS.readyInstances.name, pl, row.ready_instances);
     add(PROCESS.restarts.name, pl, row.restarts);
@@ -75,6 +102,7 @@ export function renderTargetChunks(view: TargetView): TargetChunks {
         `${pl},name="${escapeLabelValue(info.name)}",cluster_link="${escapeLabelValue(info.cluster_link)}"`,
         1,
       );
+      if (stepDone()) yield;
     }
     if (view.instanceMetrics) {
       for (const inst of row.instances) {
@@ -87,8 +115,10 @@ export function renderTargetChunks(view: TargetView): TargetChunks {
           `${il},state="${escapeLabelValue(inst.state)}",version="${inst.version ?? ''}",image="${escapeLabelValue(inst.image)}"`,
           1,
         );
+        if (stepDone()) yield;
       }
     }
+    if (stepDone()) yield;
   }
 
   add(TARGET.up.name, view.labels, view.up ? 1 : 0);
@@ -98,13 +128,29 @@ export function renderTargetChunks(view: TargetView): TargetChunks {
     const n = view.errorCounts.get(reason);
     if (n) add(TARGET.fetchErrors.name, `${view.labels},reason="${reason}"`, n);
   }
-  const texts = parts.map((p) => p.join(''));
+  closeBatches();
+
   const ranges: number[] = [];
   let size = 0;
-  for (const t of texts) ranges.push(size, (size += Buffer.byteLength(t)));
+  for (const family of batches) {
+    const from = size;
+    for (const text of family) size += Buffer.byteLength(text);
+    ranges.push(from, size);
+  }
   // Its own allocation, not a slice of Buffer's shared pool: a pool slab would stay alive as long
   // as any target rendered into it.
   const bytes = Buffer.allocUnsafeSlow(size);
-  texts.forEach((t, f) => bytes.write(t, ranges[2 * f]));
+  let at = 0;
+  for (const family of batches) {
+    for (const text of family) {
+      at += bytes.write(text, at);
+      yield; // a batch is at most ITEMS_PER_STEP lines
+    }
+  }
   return { bytes, ranges };
+}
+
+/** renderSteps run at once. */
+export function renderTargetChunks(view: TargetView): TargetChunks {
+  return runAtOnce(renderSteps(view));
 }

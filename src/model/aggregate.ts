@@ -1,3 +1,9 @@
+/**
+ * Folds a snapshot into one row per process type. Linear in the snapshot's items (plus sorting
+ * the types and states) and written as steps (src/slices.ts), so a target with 100 000 items
+ * neither takes quadratic time nor holds the event loop.
+ */
+import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
 import type { InstanceItem, ProcessSnapshot, TargetStatus } from './snapshot';
 
 /** Everything the exporter reports about one process type of one target. */
@@ -52,11 +58,14 @@ function settledBy(row: ProcessRow): 0 | 1 | undefined {
   return undefined;
 }
 
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Folds a snapshot into one row per process type seen in processes, specs or instances,
- * sorted by type. Several process items of one type (release versions side by side) are summed.
+ * sorted by type, as steps (run them with runInSlices or runAtOnce). Several process items of one
+ * type (release versions side by side) are summed.
  */
-export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
+export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> {
   const rows = new Map<string, ProcessRow>();
   const row = (type: string): ProcessRow => {
     let r = rows.get(type);
@@ -67,6 +76,10 @@ export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
     return r;
   };
   const hasProcessItem = new Set<string>();
+  // (type, name, cluster_link) already in a row's infos, as one string: the lengths in front
+  // keep it unambiguous whatever characters the names hold.
+  const infoSeen = new Set<string>();
+  let n = 0;
 
   for (const p of snapshot.processes) {
     const r = row(p.type);
@@ -77,9 +90,12 @@ export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
     if (p.version !== undefined && (r.latest_version === undefined || p.version > r.latest_version)) {
       r.latest_version = p.version;
     }
-    if (!r.infos.some((i) => i.name === p.name && i.cluster_link === p.cluster_link)) {
+    const info = `${p.type.length}:${p.name.length}:${p.type}${p.name}${p.cluster_link}`;
+    if (!infoSeen.has(info)) {
+      infoSeen.add(info);
       r.infos.push({ name: p.name, cluster_link: p.cluster_link });
     }
+    if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
   for (const s of snapshot.specs) {
@@ -87,6 +103,7 @@ export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
     r.target_replicas = s.target_replicas;
     r.max_replicas = s.max_replicas;
     r.target_status = s.target_status;
+    if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
   const states = new Map<string, Map<string, number>>();
@@ -101,17 +118,29 @@ export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
       states.set(i.process_type, byState);
     }
     byState.set(i.state, (byState.get(i.state) ?? 0) + 1);
+    if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
   for (const r of rows.values()) {
     const byState = states.get(r.process_type);
-    if (byState) r.instances_by_state = [...byState.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    if (byState) r.instances_by_state = [...byState.entries()].sort((a, b) => byName(a[0], b[0]));
     if (hasProcessItem.has(r.process_type) && r.latest_version !== undefined) {
-      const latest = r.latest_version;
-      r.stale_instances = r.instances.filter((i) => i.version !== undefined && i.version !== latest).length;
+      let stale = 0;
+      for (const i of r.instances) if (i.version !== undefined && i.version !== r.latest_version) stale += 1;
+      r.stale_instances = stale;
     }
     r.settled = settledBy(r);
+    n += 1 + r.instances.length;
+    if (n >= ITEMS_PER_STEP) {
+      n = 0;
+      yield;
+    }
   }
 
-  return [...rows.values()].sort((a, b) => (a.process_type < b.process_type ? -1 : a.process_type > b.process_type ? 1 : 0));
+  return [...rows.values()].sort((a, b) => byName(a.process_type, b.process_type));
+}
+
+/** aggregateSteps run at once. */
+export function aggregate(snapshot: ProcessSnapshot): ProcessRow[] {
+  return runAtOnce(aggregateSteps(snapshot));
 }

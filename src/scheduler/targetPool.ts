@@ -5,10 +5,11 @@
  * healthy ones, and renders the cached result.
  */
 import type { TargetSpec } from '../config/types';
-import { aggregate } from '../model/aggregate';
+import { aggregateSteps } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
+import { runInSlices } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
 import { refetchDelayMs } from './failureBackoff';
@@ -192,9 +193,10 @@ export class TargetPool {
     const attempt = { startedAt: scheduledAt };
     record.inflight = this.fetchWithRetries(record, laneOf(record), attempt)
       .then(
-        (snapshot) => {
+        async (snapshot) => {
           const wasDown = record.health === 'down';
-          record.succeeded(aggregate(snapshot), attempt.startedAt, Date.now());
+          // In slices, like parsing and rendering: a large target must not hold the event loop.
+          await record.succeeded(await runInSlices(aggregateSteps(snapshot)), attempt.startedAt, Date.now());
           if (wasDown) this.events.onRecovery?.(record);
         },
         (err: unknown) => {

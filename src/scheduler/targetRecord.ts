@@ -1,8 +1,9 @@
 /** One target's cached state: its last completed result, rendered, and its in-flight refresh. */
 import type { TargetSpec } from '../config/types';
 import { formatLabelPairs } from '../metrics/exposition';
-import { NO_SERIES, renderTargetChunks, type TargetChunks } from '../metrics/targetChunks';
+import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
+import { runInSlices } from '../slices';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 
 /** `app_code/module_name/environment`: a target's identity. */
@@ -83,14 +84,22 @@ export class TargetRecord {
     return !this.inflight && now >= this.nextDueAt;
   }
 
-  /** Records a successful fetch and re-renders. */
-  succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): void {
+  /**
+   * Records a successful fetch and re-renders, in slices (a target of 100 000 items must not hold
+   * the event loop); the record changes only once the new series are ready.
+   */
+  async succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): Promise<void> {
+    const durationSeconds = (finishedAt - startedAt) / 1000;
+    // The rows are rendered, not kept: at thousands of targets they would double the live heap.
+    const chunks = await runInSlices(renderSteps(this.view(durationSeconds, finishedAt, rows)));
     this.undeployed = false;
     this.lastError = undefined;
     this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
-    // The rows are rendered, not kept: at thousands of targets they would double the live heap.
-    this.finish(startedAt, finishedAt, rows);
+    this.lastStartedAt = startedAt;
+    this.lastFinishedAt = finishedAt;
+    this.durationSeconds = durationSeconds;
+    this.chunks = chunks;
   }
 
   /** Records that the target is not deployed: no series at all until it is. */
@@ -112,18 +121,23 @@ export class TargetRecord {
     this.finish(startedAt, finishedAt);
   }
 
-  private finish(startedAt: number, finishedAt: number, rows?: ProcessRow[]): void {
+  private finish(startedAt: number, finishedAt: number): void {
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
-    this.chunks = renderTargetChunks({
+    this.chunks = renderTargetChunks(this.view(this.durationSeconds, this.lastSuccessAt));
+  }
+
+  /** What to render: `rows` after a success, none after a failure (the process series go). */
+  private view(durationSeconds: number, lastSuccessAt: number | undefined, rows?: ProcessRow[]): TargetView {
+    return {
       labels: this.labels,
-      up: !this.lastError,
-      durationSeconds: this.durationSeconds,
-      lastSuccessSeconds: this.lastSuccessAt === undefined ? undefined : this.lastSuccessAt / 1000,
+      up: rows !== undefined,
+      durationSeconds,
+      lastSuccessSeconds: lastSuccessAt === undefined ? undefined : lastSuccessAt / 1000,
       errorCounts: this.errorCounts,
       rows,
       instanceMetrics: this.instanceMetrics,
-    });
+    };
   }
 }

@@ -88,6 +88,8 @@ export function bodyScenarioOf(s: Scenario): BodyScenario | undefined {
     case 'trickle':
     case 'reset':
     case 'flaky':
+    case 'bad_gzip':
+    case 'huge_header':
       return 'healthy';
     default:
       return undefined;

@@ -31,12 +31,11 @@ export function nullListsBody(): unknown {
   };
 }
 
-/**
- * A healthy-looking body whose versions are unreadable: a process version "v175" (string with
- * letters), one null, one 1.5; instance versions "1.5.5", "", null, true and an object.
- */
-export function badVersionsBody(t: Pick<SimTarget, 'app_code' | 'module_name' | 'environment'>): unknown {
-  const proc = (type: string, version: unknown) => ({
+type TargetNames = Pick<SimTarget, 'app_code' | 'module_name' | 'environment'>;
+
+/** A process item of a healthy-looking body (2 replicas, both healthy, version 175), `extra` laid over it. */
+function processItem(t: TargetNames, type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     module_name: t.module_name,
     name: deploymentName(t.app_code, t.module_name, type),
     type,
@@ -44,29 +43,95 @@ export function badVersionsBody(t: Pick<SimTarget, 'app_code' | 'module_name' | 
     replicas: 2,
     success: 2,
     failed: 0,
-    version,
+    version: 175,
     cluster_link: `http://${deploymentName(t.app_code, t.module_name, type)}.bkapp-${t.app_code}-${t.environment}`,
-  });
-  const inst = (type: string, n: number, version: unknown) => ({
+    ...extra,
+  };
+}
+
+/** Instance `n` of a healthy-looking body (Running, ready, version "175"), `extra` laid over it. */
+function instanceItem(t: TargetNames, type: string, n: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     module_name: t.module_name,
     name: `${deploymentName(t.app_code, t.module_name, type)}-5d8f7b9c4-${n}abcd`,
     process_type: type,
     state: 'Running',
     ready: true,
     restart_count: 0,
-    version,
-  });
-  return {
-    processes: { items: [proc('web', 'v175'), proc('worker', null), proc('beat', 1.5)] },
-    instances: {
-      items: [inst('web', 1, '1.5.5'), inst('web', 2, ''), inst('worker', 1, null), inst('worker', 2, true), inst('beat', 1, { v: 1 })],
-    },
-    process_packages: [
-      { name: 'web', target_replicas: 2, target_status: 'start', max_replicas: 4 },
-      { name: 'worker', target_replicas: 2, target_status: 'start', max_replicas: 4 },
-      { name: 'beat', target_replicas: 2, target_status: 'start', max_replicas: 4 },
-    ],
+    version: '175',
+    ...extra,
   };
+}
+
+function packageOf(type: string): Record<string, unknown> {
+  return { name: type, target_replicas: 2, target_status: 'start', max_replicas: 4 };
+}
+
+/**
+ * A healthy-looking body whose versions are unreadable: a process version "v175" (string with
+ * letters), one null, one 1.5; instance versions "1.5.5", "", null, true and an object.
+ */
+export function badVersionsBody(t: TargetNames): unknown {
+  return {
+    processes: {
+      items: [processItem(t, 'web', { version: 'v175' }), processItem(t, 'worker', { version: null }), processItem(t, 'beat', { version: 1.5 })],
+    },
+    instances: {
+      items: [
+        instanceItem(t, 'web', 1, { version: '1.5.5' }),
+        instanceItem(t, 'web', 2, { version: '' }),
+        instanceItem(t, 'worker', 1, { version: null }),
+        instanceItem(t, 'worker', 2, { version: true }),
+        instanceItem(t, 'beat', 1, { version: { v: 1 } }),
+      ],
+    },
+    process_packages: [packageOf('web'), packageOf('worker'), packageOf('beat')],
+  };
+}
+
+/**
+ * A healthy-looking body whose counts are negative: `"replicas": -5` on the process item and
+ * `"restart_count": -7` on an instance. Counts are non-negative integers: invalid_response.
+ */
+export function negativeCountsBody(t: TargetNames): unknown {
+  return {
+    processes: { items: [processItem(t, 'web', { replicas: -5 })] },
+    instances: { items: [instanceItem(t, 'web', 1), instanceItem(t, 'web', 2, { restart_count: -7 })] },
+    process_packages: [packageOf('web')],
+  };
+}
+
+/** A healthy-looking body with a fractional count, `"replicas": 2.5`: invalid_response. */
+export function fractionalCountsBody(t: TargetNames): unknown {
+  return {
+    processes: { items: [processItem(t, 'web', { replicas: 2.5 })] },
+    instances: { items: [instanceItem(t, 'web', 1), instanceItem(t, 'web', 2)] },
+    process_packages: [packageOf('web')],
+  };
+}
+
+/** Process items in the `many_processes` body unless the target says otherwise. */
+export const MANY_PROCESS_ITEMS = 100_000;
+
+const manyBodies = new Map<number, Buffer>();
+
+/**
+ * The `many_processes` body: `count` process items of type `web`, each with a name of its own
+ * (`many--web-<i>`), 2 replicas, 1 healthy, 1 failed, version 175 — about 90 bytes an item, so
+ * 100 000 items (9 MB) fit the default 16 MiB response cap. Built as text once per count: the
+ * simulator answers with a socket write, not a 100 000-item JSON.stringify.
+ */
+export function manyProcessesBody(count: number = MANY_PROCESS_ITEMS): Buffer {
+  let body = manyBodies.get(count);
+  if (!body) {
+    const items = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      items[i] = `{"name":"many--web-${i}","type":"web","replicas":2,"success":1,"failed":1,"version":175}`;
+    }
+    body = Buffer.from(`{"processes":{"items":[${items.join(',')}]},"instances":{"items":[]},"process_packages":[]}`);
+    manyBodies.set(count, body);
+  }
+  return body;
 }
 
 /** One process type per hostile string, the string also in every other name field. */

@@ -11,6 +11,8 @@ export interface Reply {
 }
 
 const JSON_TYPE = 'application/json';
+/** 100 KB: past Node's (and most clients') 16 KB limit for all response headers together. */
+const HUGE_HEADER_VALUE = 'x'.repeat(100 * 1024);
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** A 200 JSON reply from already serialised bytes. */
@@ -132,6 +134,10 @@ export const REPLIES = {
       200,
       '<!DOCTYPE html>\n<html>\n<head><meta charset="utf-8"><title>蓝鲸智云 - 登录</title></head>\n<body>\n<div id="login">Please log in to continue.</div>\n</body>\n</html>\n',
     ),
+  /** A 200 JSON body labelled `Content-Encoding: gzip` that is not compressed (a mislabelling proxy). */
+  mislabelledGzip: (body: Buffer): Reply => jsonReply(200, body, { 'Content-Encoding': 'gzip' }),
+  /** A 200 JSON body under a 100 KB response header (a proxy dumping a trace into it). */
+  hugeHeader: (body: Buffer): Reply => jsonReply(200, body, { 'X-Bkapi-Debug-Trace': HUGE_HEADER_VALUE }),
   redirect: (location: string): Reply => ({
     status: 302,
     headers: { Location: location, 'Content-Type': HTML_TYPE },

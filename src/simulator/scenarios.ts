@@ -30,9 +30,14 @@ const ALL: Record<Scenario, true> = {
   drop: true,
   flaky: true,
   echo_headers: true,
+  bad_gzip: true,
+  huge_header: true,
   null_lists: true,
   bad_versions: true,
   hostile_names: true,
+  negative_counts: true,
+  fractional_counts: true,
+  many_processes: true,
 };
 
 /** All scenarios, in declaration order: for tours and soaks that must cover every one. */

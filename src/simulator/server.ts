@@ -20,7 +20,7 @@ import {
   type TargetModel,
 } from './model';
 import { hash32, seededRandom, uuidFrom } from './prng';
-import { badVersionsBody, hostileNamesBody, nullListsBody } from './oddBodies';
+import { badVersionsBody, fractionalCountsBody, hostileNamesBody, manyProcessesBody, negativeCountsBody, nullListsBody } from './oddBodies';
 import { jsonReply, REPLIES, type Reply } from './replies';
 import { RequestLog } from './requestLog';
 import type { Scenario, SimApp, SimRequest, SimTarget, Simulator, SimulatorOptions } from './types';
@@ -29,6 +29,8 @@ const DEFAULT_BASE_PATH = '/api/bkpaas3/prod';
 // What Django REST framework's BooleanField accepts.
 const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'yes', 'on']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'no', 'off']);
+/** Scenarios that serve a healthy body the exporter cannot read whole: bodyFor() has none for them. */
+const UNREADABLE_BODY = new Set<Scenario>(['trickle', 'reset', 'bad_gzip', 'huge_header']);
 
 /**
  * Not part of the BlueKing API (outside any base path, no auth, not logged): processes/list/
@@ -214,8 +216,8 @@ class SimulatorServer implements Simulator {
     if (!e) return undefined;
     if (e.target.body !== undefined) return JSON.parse(this.verbatimOf(e).toString());
     const odd = oddBody(e.target);
-    if (odd !== undefined) return odd;
-    if (e.target.scenario === 'trickle' || e.target.scenario === 'reset' || !bodyScenarioOf(e.target.scenario)) return undefined;
+    if (odd !== undefined) return JSON.parse(odd.toString());
+    if (UNREADABLE_BODY.has(e.target.scenario) || !bodyScenarioOf(e.target.scenario)) return undefined;
     return JSON.parse(this.bodyBuffer(e, false, false).toString());
   }
 
@@ -429,7 +431,7 @@ class SimulatorServer implements Simulator {
   ): boolean {
     const odd = oddBody(ctx.target ?? { app_code: 'app', module_name: 'default', environment: 'prod', scenario });
     if (odd !== undefined) {
-      this.send(res, jsonReply(200, JSON.stringify(odd)));
+      this.send(res, jsonReply(200, odd));
       return true;
     }
     switch (scenario) {
@@ -468,6 +470,12 @@ class SimulatorServer implements Simulator {
         return true;
       case 'echo_headers':
         this.send(res, REPLIES.echoHeaders({ ...req.headers }));
+        return true;
+      case 'bad_gzip':
+        this.send(res, REPLIES.mislabelledGzip(ctx.trickleBody()));
+        return true;
+      case 'huge_header':
+        this.send(res, REPLIES.hugeHeader(ctx.trickleBody()));
         return true;
       case 'drop':
         // No answer at all: the connection just closes (a proxy or load balancer dropping it).
@@ -642,15 +650,24 @@ class SimulatorServer implements Simulator {
   }
 }
 
-/** The 200 body of the odd-body scenarios (null_lists, bad_versions, hostile_names); undefined for others. */
-function oddBody(t: SimTarget): unknown {
+/**
+ * The serialised 200 body of the odd-body scenarios (null_lists, bad_versions, hostile_names,
+ * negative_counts, fractional_counts, many_processes); undefined for others.
+ */
+function oddBody(t: SimTarget): Buffer | undefined {
   switch (t.scenario) {
     case 'null_lists':
-      return nullListsBody();
+      return Buffer.from(JSON.stringify(nullListsBody()));
     case 'bad_versions':
-      return badVersionsBody(t);
+      return Buffer.from(JSON.stringify(badVersionsBody(t)));
     case 'hostile_names':
-      return hostileNamesBody();
+      return Buffer.from(JSON.stringify(hostileNamesBody()));
+    case 'negative_counts':
+      return Buffer.from(JSON.stringify(negativeCountsBody(t)));
+    case 'fractional_counts':
+      return Buffer.from(JSON.stringify(fractionalCountsBody(t)));
+    case 'many_processes':
+      return manyProcessesBody(t.processItems);
     default:
       return undefined;
   }

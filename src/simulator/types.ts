@@ -36,10 +36,15 @@ export type Scenario =
   | 'drop' // the connection is closed at once, before any response (a proxy dropping it)
   | 'flaky' // 503 for the first SimTarget.flakyFailures requests (default 1), healthy after that
   | 'echo_headers' // 500 whose HTML body dumps the request headers (a debug page): secrets must be redacted
+  | 'bad_gzip' // 200 with Content-Encoding: gzip over a body that is plain JSON, not gzip
+  | 'huge_header' // 200 with a 100 KB response header (past any HTTP client's header limit)
   // odd 200 bodies (hardening)
   | 'null_lists' // 200 with null where every list belongs (processes.items, instances.items, process_packages, ...)
   | 'bad_versions' // 200 healthy-looking body whose versions are not numbers ("v175", "1.5.5", null, 1.5, true)
-  | 'hostile_names'; // 200 body whose names hold quotes, backslashes, newlines, braces and 10 KB strings (HOSTILE_STRINGS)
+  | 'hostile_names' // 200 body whose names hold quotes, backslashes, newlines, braces and 10 KB strings (HOSTILE_STRINGS)
+  | 'negative_counts' // 200 healthy-looking body with "replicas": -5 and "restart_count": -7
+  | 'fractional_counts' // 200 healthy-looking body with "replicas": 2.5
+  | 'many_processes'; // 200 body of SimTarget.processItems (default 100 000) process items of one type, distinct names
 
 export interface SimTarget {
   app_code: string;
@@ -59,6 +64,8 @@ export interface SimTarget {
   redirectLocation?: string;
   /** flaky: how many requests fail with 503 before the target answers normally (default 1). */
   flakyFailures?: number;
+  /** many_processes: how many process items the body holds (default MANY_PROCESS_ITEMS, 100 000). */
+  processItems?: number;
   /**
    * When set, served verbatim as the 200 JSON body instead of the scenario's body
    * (tests use it for exact aggregation cases).

@@ -4,14 +4,15 @@
  * failure turned into an UpstreamError with the contract's reason.
  */
 import { AUTH_HEADER, IDENTITY_KEYS, SECRET_KEYS } from '../authFields';
-import type http from 'node:http';
+import http from 'node:http';
 import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
 import type { ProcessSnapshot } from '../model/snapshot';
+import { nextTurn, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
-import { parseProcessList } from './parse';
+import { parseSteps } from './parse';
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
@@ -53,6 +54,17 @@ const CERTIFICATE_ERRORS = new Set([
 /** Whether a connection error code says the server's certificate is not trusted. */
 export function isCertificateError(code: string): boolean {
   return CERTIFICATE_ERRORS.has(code);
+}
+
+/** zlib's (`Z_DATA_ERROR`, ...) and brotli's (`ERR__ERROR_FORMAT_...`) codes: a body that does not decompress. */
+const DECODING_ERROR = /^(Z_|ERR__ERROR_)/;
+
+/**
+ * llhttp's codes for an answer that is not valid HTTP (`HPE_HEADER_OVERFLOW`,
+ * `HPE_INVALID_CHUNK_SIZE`, ...), except a connection closed mid-message: that one is the network.
+ */
+function isMalformedHttp(code: string): boolean {
+  return code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE';
 }
 
 /** Parses Retry-After (delta seconds or an HTTP date) into milliseconds from now. */
@@ -97,7 +109,11 @@ export class UpstreamClient {
     }
     let path = processListPath(target);
     if (target.only_latest_version !== undefined) path += `?only_latest_version=${target.only_latest_version}`;
-    return parseProcessList(await this.getJson(path, signal));
+    const json = await this.getJson(path, signal);
+    // In slices, after a turn of the event loop (JSON.parse just held it): a body of 100 000
+    // items must not hold it (scrapes, /healthz).
+    await nextTurn();
+    return runInSlices(parseSteps(json));
   }
 
   /**
@@ -142,11 +158,14 @@ export class UpstreamClient {
       try {
         text = await res.text();
       } catch (err) {
-        const error = this.transportError(err, where, timeout.aborted);
+        const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
         request.abort();
         throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
+      // Decoding the body (node-fetch, above) and parsing it are the two steps that grow with
+      // the body and cannot be sliced: a turn of the event loop between them halves the pause.
+      await nextTurn();
       try {
         return JSON.parse(text);
       } catch {
@@ -177,10 +196,25 @@ export class UpstreamClient {
     if (e.type === 'max-size') {
       return new UpstreamError('invalid_response', `${where}: response body larger than ${this.config.max_response_bytes} bytes`);
     }
+    // The server answered, but not in HTTP: asking again gets the same answer.
+    if (e.code && isMalformedHttp(e.code)) {
+      const what = e.code === 'HPE_HEADER_OVERFLOW' ? `response headers larger than ${http.maxHeaderSize} bytes` : 'response that is not valid HTTP';
+      return new UpstreamError('invalid_response', `${where}: ${what} (${e.code})`);
+    }
     // Connection refused or reset, DNS, TLS certificate problems: the network failed us. A
     // certificate that is not trusted stays so: retrying only repeats the handshake.
     const detail = e.code ? `${e.code}` : this.redact(e.message ?? String(err));
     return new UpstreamError('network', `${where}: ${detail}`, { permanent: e.code !== undefined && isCertificateError(e.code) });
+  }
+
+  /** A body that arrived but does not decode under its Content-Encoding; undefined for other failures. */
+  private bodyError(err: unknown, res: Response, where: string): UpstreamError | undefined {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !DECODING_ERROR.test(code)) return undefined;
+    const encoding = res.headers.get('content-encoding') ?? 'none';
+    return new UpstreamError('invalid_response', `${where}: HTTP ${res.status} body that does not decode as Content-Encoding ${encoding} (${code})`, {
+      status: res.status,
+    });
   }
 
   private statusError(res: Response, text: string, where: string): UpstreamError {

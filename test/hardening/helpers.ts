@@ -1,4 +1,5 @@
 /** Shared pieces of the hardening suite: promtool, test certificates, listeners that count, raw sockets. */
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -132,3 +133,62 @@ export function requireFreshBuild(): void {
   if (Math.max(built, dist) + 1 < src) throw new Error(`dist/ is older than src/: run "npm run build" first (npm test does)`);
 }
 
+/** One answer a poller got: when its request started (epoch ms), how long the answer took, its status. */
+export interface Poll {
+  at: number;
+  ms: number;
+  status: number;
+}
+
+export interface Poller {
+  /** Stops polling (after the request in flight) and returns every answer. */
+  stop(): Promise<Poll[]>;
+}
+
+// Sequential GETs on one keep-alive connection, one line per answer, until stdin closes.
+const POLLER = `
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let stopping = false;
+process.stdin.on('end', () => (stopping = true)).resume();
+(function next() {
+  if (stopping) return agent.destroy();
+  const at = Date.now();
+  const started = process.hrtime.bigint();
+  http.get(process.argv[1], { agent }, (res) => {
+    res.resume().on('end', () => {
+      process.stdout.write(at + ' ' + Number(process.hrtime.bigint() - started) / 1e6 + ' ' + res.statusCode + '\\n');
+      next();
+    });
+  }).on('error', (err) => { process.stderr.write(String(err) + '\\n'); process.exit(1); });
+})();
+`;
+
+/**
+ * Polls `url` from a process of its own, as a prober would: the time an answer takes is the
+ * server's alone, not that of a client sharing its event loop. Resolves after the first answer.
+ */
+export async function startPoller(url: string): Promise<Poller> {
+  const child = spawn(process.execPath, ['-e', POLLER, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`poller exited with ${code} before its first answer`)));
+  });
+  return {
+    async stop() {
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`poller exited with ${code}`);
+      return out
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ').map(Number))
+        .map(([at, ms, status]) => ({ at, ms, status }));
+    },
+  };
+}

@@ -274,6 +274,26 @@ describe('/probe with missing, malformed and malicious parameters', () => {
     expect(h.sim.countRequests()).toBe(before);
   });
 
+  // Node's query parser (Express's "simple") reads 1 000 parameters and drops the rest silently.
+  const junk = (n: number) => Array.from({ length: n }, (_, i) => `x${i}=1`).join('&');
+  it.each([
+    ['after 1 000 others', `?${junk(1_000)}&app_code=alpha&${ok}`],
+    ['before 1 000 others', `?app_code=alpha&${ok}&${junk(1_000)}`],
+  ])('more than 1 000 parameters, the target %s → 400 "too many query parameters", no upstream request', async (_where, query) => {
+    const before = h.sim.countRequests();
+    const res = await rawGet(h.server.address.port, `/probe${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toBe('too many query parameters: 1003, at most 1000\n');
+    await sleep(5);
+    expect(h.sim.countRequests()).toBe(before);
+  });
+
+  it('1 000 parameters, the target last among them, is still a probe', async () => {
+    const res = await rawGet(h.server.address.port, `/probe?${junk(997)}&app_code=alpha&${ok}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('bkpaas_target_up{app_code="alpha"');
+  });
+
   it('a request line past the header size limit is refused before routing (431)', async () => {
     const before = h.sim.countRequests();
     const res = await rawExchange(h.server.address.port, `GET /probe?app_code=${'a'.repeat(20_000)}&${ok} HTTP/1.1\r\nHost: x\r\n\r\n`);

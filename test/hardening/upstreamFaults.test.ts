@@ -2,7 +2,8 @@
  * Per-target upstream faults beyond test/integration/faults.test.ts: a connection reset mid-body
  * or dropped before any answer, 503 / 504 from the gateway, an error page echoing the request
  * headers, a body past a small size cap, a redirect to another host (with a listener there
- * proving nothing arrives). For each: the target's metrics and reason, every other target
+ * proving nothing arrives), a body labelled gzip that is not, a 100 KB response header (both
+ * answers that asking again cannot fix: invalid_response, asked once). For each: the target's metrics and reason, every other target
  * unaffected, /metrics within the scrape deadline, one short log line with no body dump. Then:
  * a failed target keeps its last-success timestamp, the next refresh after ttl recovers it, a
  * slow target cannot starve the fast ones, and /metrics stays valid for promtool throughout.
@@ -27,6 +28,8 @@ const FAULTS: Array<[Scenario, string, number]> = [
   ['huge', 'invalid_response', 1],
   ['redirect', 'invalid_response', 1],
   ['hang', 'timeout', 1],
+  ['bad_gzip', 'invalid_response', 1],
+  ['huge_header', 'invalid_response', 1],
 ];
 const appOf = (s: Scenario) => `f-${s.replace(/_/g, '-')}`;
 
@@ -86,6 +89,8 @@ describe('upstream faults, per target', () => {
     expect(msg(appOf('huge'))).toContain('larger than 1048576 bytes');
     expect(msg(appOf('redirect'))).toMatch(/HTTP 302 redirect to http:\/\/127\.0\.0\.2:\d+\/.*\(not followed\)/);
     expect(msg(appOf('hang'))).toContain('no complete answer within 1500 ms');
+    expect(msg(appOf('bad_gzip'))).toMatch(/HTTP 200 body that does not decode as Content-Encoding gzip \(Z_DATA_ERROR\)/);
+    expect(msg(appOf('huge_header'))).toMatch(/response headers larger than 16384 bytes \(HPE_HEADER_OVERFLOW\)/);
   });
 
   it('keeps every other target up with its process series', () => {

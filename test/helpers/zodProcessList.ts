@@ -6,18 +6,19 @@
 import { z } from 'zod';
 import type { ProcessSnapshot, TargetStatus } from '../../src/model/snapshot';
 
-const INTEGER_STRING = /^-?\d+$/;
+const DIGITS = /^\d+$/;
 
+/** Counts are non-negative safe integers, or strings of one. */
 const count = z
-  .union([z.number().int(), z.string().regex(INTEGER_STRING).transform(Number), z.null()])
+  .union([z.number().int().nonnegative(), z.string().regex(DIGITS).transform(Number).pipe(z.number().int()), z.null()])
   .optional()
   .transform((v) => v ?? undefined);
 
 const lenientVersion = z
   .unknown()
   .transform((v): number | undefined => {
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-    if (typeof v === 'string' && INTEGER_STRING.test(v.trim())) {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    if (typeof v === 'string' && DIGITS.test(v.trim())) {
       const n = Number(v.trim());
       return Number.isSafeInteger(n) ? n : undefined;
     }

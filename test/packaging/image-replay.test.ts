@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, readText } from './lib/chart';
 import { Stage, all, copyArgs, execForm, keyValues, last, parseStages, words } from './lib/dockerfile';
-import { isIgnored, parseDockerignore } from './lib/dockerignore';
+import { parseDockerignore } from './lib/dockerignore';
 import { freePort } from '../helpers/net';
 import { spawnUntilHealthy, waitForExit } from '../helpers/process';
 import { sleep } from '../helpers/sleep';
@@ -50,7 +50,7 @@ function copy(src: string, dest: string): void {
 function copyFromContext(sources: string[], dest: string, stage: Stage, root: string): void {
   const target = inImage(stage, dest, root);
   for (const src of sources) {
-    if (isIgnored(ignore, src)) throw new Error(`${src} is COPYed but .dockerignore keeps it out of the context`);
+    if (ignore.ignores(src)) throw new Error(`${src} is COPYed but .dockerignore keeps it out of the context`);
     const into = dest.endsWith('/') || sources.length > 1 ? path.join(target, path.basename(src)) : target;
     copy(path.join(ROOT, src), into);
   }

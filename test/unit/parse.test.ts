@@ -21,6 +21,10 @@ function realBody(): Record<string, unknown> {
   };
 }
 
+const procOf = (b: Record<string, unknown>) => (b.processes as { items: Array<Record<string, unknown>> }).items[0];
+const instOf = (b: Record<string, unknown>) => (b.instances as { items: Array<Record<string, unknown>> }).items[0];
+const pkgOf = (b: Record<string, unknown>) => (b.process_packages as Array<Record<string, unknown>>)[0];
+
 function reasonOf(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -137,6 +141,53 @@ describe('parseProcessList', () => {
     ['a package without name', { process_packages: [{ target_replicas: 1 }] }, /process_packages\[0\]\.name/],
   ])('rejects %s as invalid_response', (_what, body, pattern) => {
     expect(reasonOf(() => parseProcessList(body))).toMatch(pattern);
+  });
+
+  describe('counts are non-negative integers', () => {
+    const FIELDS: Array<[string, (b: Record<string, unknown>, v: unknown) => void]> = [
+      ['processes.items[0].replicas', (b, v) => (procOf(b).replicas = v)],
+      ['processes.items[0].success', (b, v) => (procOf(b).success = v)],
+      ['processes.items[0].failed', (b, v) => (procOf(b).failed = v)],
+      ['instances.items[0].restart_count', (b, v) => (instOf(b).restart_count = v)],
+      ['process_packages[0].target_replicas', (b, v) => (pkgOf(b).target_replicas = v)],
+      ['process_packages[0].max_replicas', (b, v) => (pkgOf(b).max_replicas = v)],
+    ];
+    const BAD: Array<[unknown, string]> = [
+      [-5, 'got -5'],
+      [-1, 'got -1'],
+      [2.5, 'got 2.5'],
+      ['-7', 'got "-7"'],
+      ['2.5', 'got "2.5"'],
+      ['3 replicas', 'got a string'],
+      [2 ** 60, `got ${2 ** 60}`],
+      ['99999999999999999999', 'got "99999999999999999999"'],
+      [true, 'got a boolean'],
+    ];
+    const cases = FIELDS.flatMap(([path, set]) => BAD.map(([v, shown]) => [path, v, shown, set] as const));
+
+    it.each(cases)('%s = %p is invalid_response, the message shows the value', (path, v, shown, set) => {
+      const b = realBody();
+      set(b, v);
+      const message = reasonOf(() => parseProcessList(b));
+      expect(message).toBe(`invalid_response: unexpected response shape at ${path}: expected a non-negative integer (or a string of one), ${shown}`);
+    });
+
+    it.each(FIELDS)('%s accepts 0, integers and integer strings', (_path, set) => {
+      for (const v of [0, 7, '12', 2 ** 53 - 1]) {
+        const b = realBody();
+        set(b, v);
+        expect(reasonOf(() => parseProcessList(b))).toBeUndefined();
+      }
+    });
+  });
+
+  it.each([-175, '-175'])('reads a negative process or instance version %p as unreadable', (v) => {
+    const b = realBody();
+    procOf(b).version = v;
+    instOf(b).version = v;
+    const s = parseProcessList(b);
+    expect(s.processes[0].version).toBeUndefined();
+    expect(s.instances[0].version).toBeUndefined();
   });
 
   it('keeps hostile strings intact for escaping later', () => {
