@@ -9,7 +9,7 @@ import type { z } from 'zod';
 
 import { expectsAt, pathPattern } from './expects';
 import { getAt, isPlainObject, type Path, type PathProblem } from './paths';
-import { ALLOWED_KEYS } from './schema';
+import { ALLOWED_KEYS, configSchema } from './schema';
 import { isSensitivePath } from './secrets';
 
 const MAX_QUOTED = 80;
@@ -43,20 +43,18 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** What the messages need to know of a schema: its keys, what each expects, what must not be quoted. */
+/** What the messages need to know of a schema besides the texts on its nodes (expects.ts). */
 export interface Vocabulary {
+  /** The schema whose nodes carry what each key expects (`.meta({ expects })`). */
+  schema: z.core.$ZodType;
   /** Keys allowed in each mapping, by path pattern ("" for the top level). */
   allowedKeys: Readonly<Record<string, readonly string[]>>;
-  /** Returns the pattern of a path: the key of allowedKeys and of `expects`. */
-  pattern(path: Path): string;
-  /** Returns what the key at `path` expects, in words. */
-  expects(path: Path): string | undefined;
   /** True when a value at `path` is named by its kind only, never quoted. */
   isSensitive(path: Path): boolean;
 }
 
 /** The main config's vocabulary. */
-const CONFIG_VOCABULARY: Vocabulary = { allowedKeys: ALLOWED_KEYS, pattern: pathPattern, expects: expectsAt, isSensitive: isSensitivePath };
+const CONFIG_VOCABULARY: Vocabulary = { schema: configSchema, allowedKeys: ALLOWED_KEYS, isSensitive: isSensitivePath };
 
 /**
  * Returns the candidate `given` was most likely meant to be (a typo or a case slip away), if any;
@@ -81,7 +79,7 @@ function whereName(pattern: string): string {
  * intended key ("did you mean") or the place the key belongs, and the keys allowed there.
  */
 export function unknownKeyMessage(key: string, parent: Path, vocabulary: Vocabulary = CONFIG_VOCABULARY): string {
-  const pattern = vocabulary.pattern(parent);
+  const pattern = pathPattern(parent, vocabulary.schema);
   const allowed = vocabulary.allowedKeys[pattern] ?? [];
   let hint = '';
   const close = closestName(key, allowed);
@@ -95,8 +93,8 @@ export function unknownKeyMessage(key: string, parent: Path, vocabulary: Vocabul
 }
 
 function expectsText(path: Path, vocabulary: Vocabulary): string {
-  const expects = vocabulary.expects(path) ?? 'a different value';
-  const keys = vocabulary.allowedKeys[vocabulary.pattern(path)];
+  const expects = expectsAt(path, vocabulary.schema) ?? 'a different value';
+  const keys = vocabulary.allowedKeys[pathPattern(path, vocabulary.schema)];
   return keys && expects === 'a mapping' ? `a mapping with the keys ${keys.join(', ')}` : expects;
 }
 

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 
+import { expectsAt } from '../config/expects';
 import type { Path, PathProblem } from '../config/paths';
-import { CIPHER_SUITES, CURVES, TLS_VERSIONS, WEB_EXPECTS, type ClientAuthType, type TlsServerInput } from './webConfigSchema';
+import { CIPHER_SUITES, CURVES, TLS_VERSIONS, webConfigSchema, type ClientAuthType, type TlsServerInput } from './webConfigSchema';
 
 /** TLS settings, files read: what node:https needs, plus the client-certificate policy. */
 export interface TlsSettings {
@@ -31,7 +32,7 @@ export interface TlsSettings {
 
 const AT = 'tls_server_config';
 const at = (key: string): Path => [AT, key];
-const expects = (key: string): string => WEB_EXPECTS[`${AT}.${key}`];
+const expects = (key: string): string | undefined => expectsAt(at(key), webConfigSchema);
 
 /** The rules between keys; each broken one is a problem. */
 function crossKeyProblems(t: TlsServerInput, clientAuth: ClientAuthType): PathProblem[] {

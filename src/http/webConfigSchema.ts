@@ -1,13 +1,12 @@
 /**
  * The schema of `--web.config.file` (Prometheus exporter-toolkit's web config format,
- * https://github.com/prometheus/exporter-toolkit, docs/web-configuration.md) and what each key
- * expects, in words: the vocabulary the main config's issue wording (src/config/issues.ts) uses
- * for this file too. Strict: unknown keys are errors.
+ * https://github.com/prometheus/exporter-toolkit, docs/web-configuration.md), each node carrying
+ * what it expects in words, as the main config's schema does: the vocabulary the main config's
+ * issue wording (src/config/issues.ts) uses for this file too. Strict: unknown keys are errors.
  */
 import { z } from 'zod';
 
 import type { Vocabulary } from '../config/issues';
-import type { Path } from '../config/paths';
 
 /** exporter-toolkit's TLS version names → Node's. */
 export const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -65,69 +64,95 @@ export const ALLOWED_HEADERS: Record<string, readonly [string, ...string[]] | un
 const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 const BCRYPT_EXPECTED = 'a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 60 characters)';
 
-const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]);
-const oneOf = (values: readonly string[]) => `one of ${values.join(', ')}`;
-const file = z.string().min(1);
-const pem = z.string().min(1);
-const tlsVersion = enumOf(Object.keys(TLS_VERSIONS) as TlsVersionName[]);
+const RELATIVE = "(relative to the web config's directory)";
+const CA_EXPECTED = 'the CA certificates client certificates are verified against';
+const BOOL = 'true or false';
 
-const tlsServerSchema = z.strictObject({
-  cert_file: file.optional(),
-  key_file: file.optional(),
-  cert: pem.optional(),
-  key: pem.optional(),
-  client_ca_file: file.optional(),
-  client_ca: pem.optional(),
-  client_auth_type: z.enum(CLIENT_AUTH_TYPES).optional(),
-  client_allowed_sans: z.array(z.string().min(1)).optional(),
-  cipher_suites: z.array(enumOf(Object.keys(CIPHER_SUITES))).min(1).optional(),
-  curve_preferences: z.array(enumOf(Object.keys(CURVES))).min(1).optional(),
-  min_version: tlsVersion.optional(),
-  max_version: tlsVersion.optional(),
-  prefer_server_cipher_suites: z.boolean().optional(),
+const oneOf = (values: readonly string[]) => `one of ${values.join(', ')}`;
+const enumOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]]).meta({ expects: oneOf(values) });
+const file = (expects: string) => z.string().min(1).meta({ expects: `the path of ${expects} ${RELATIVE}` });
+const pem = (expects: string) => z.string().min(1).meta({ expects: `the PEM text of ${expects}` });
+const tlsVersion = () => enumOf(Object.keys(TLS_VERSIONS) as TlsVersionName[]);
+const mapping = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).meta({ expects: 'a mapping' });
+
+const tlsServerSchema = mapping({
+  cert_file: file('a PEM certificate file').optional(),
+  key_file: file('a PEM private key file').optional(),
+  cert: pem('a certificate').optional(),
+  key: pem('a private key').optional(),
+  client_ca_file: file(`a PEM file of ${CA_EXPECTED}`).optional(),
+  client_ca: pem(CA_EXPECTED).optional(),
+  client_auth_type: enumOf(CLIENT_AUTH_TYPES).optional(),
+  client_allowed_sans: z
+    .array(z.string().min(1).meta({ expects: 'a non-empty SAN such as "prometheus.example.com"' }))
+    .meta({ expects: 'a list of SANs (DNS names, IPs, emails or URIs) such as [prometheus.example.com]' })
+    .optional(),
+  cipher_suites: z
+    .array(enumOf(Object.keys(CIPHER_SUITES)))
+    .min(1)
+    .meta({ expects: "a non-empty list of Go's cipher suite names such as [TLS_AES_128_GCM_SHA256]" })
+    .optional(),
+  curve_preferences: z
+    .array(enumOf(Object.keys(CURVES)))
+    .min(1)
+    .meta({ expects: 'a non-empty list of curves such as [X25519, CurveP256]' })
+    .optional(),
+  min_version: tlsVersion().optional(),
+  max_version: tlsVersion().optional(),
+  prefer_server_cipher_suites: z.boolean().meta({ expects: BOOL }).optional(),
 });
 
 // A header value becomes part of every response: a line break would let it add headers.
-const headerValue = z.string().superRefine((value, ctx) => {
-  // eslint-disable-next-line no-control-regex
-  if (/[\r\n\u0000]/.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain line breaks or NUL' });
-});
-const headersSchema = z.strictObject(
-  Object.fromEntries(
-    Object.entries(ALLOWED_HEADERS).map(([name, values]) => [name, (values ? z.enum(values) : headerValue).optional()]),
-  ) as Record<string, z.ZodOptional<z.ZodString | z.ZodEnum>>,
-);
+const headerValue = () =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      // eslint-disable-next-line no-control-regex
+      if (/[\r\n\u0000]/.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain line breaks or NUL' });
+    })
+    .meta({ expects: 'a string' });
+const headersSchema = z
+  .strictObject(
+    Object.fromEntries(Object.entries(ALLOWED_HEADERS).map(([name, values]) => [name, (values ? enumOf(values) : headerValue()).optional()])) as Record<
+      string,
+      z.ZodOptional<z.ZodString | z.ZodEnum>
+    >,
+  )
+  .meta({ expects: 'a mapping of header names to values, such as {X-Frame-Options: deny}' });
 
-const httpServerSchema = z.strictObject({
-  http2: z.boolean().optional(),
+const httpServerSchema = mapping({
+  http2: z.boolean().meta({ expects: BOOL }).optional(),
   headers: headersSchema.optional(),
 });
 
-const rateLimitSchema = z.strictObject({
-  burst: z.number().int().min(1),
-  interval: z.string(),
+const rateLimitSchema = mapping({
+  burst: z.number().int().min(1).meta({ expects: 'an integer of 1 or more' }),
+  interval: z.string().meta({ expects: 'a duration such as "1s"' }),
 });
 
 // Never quote the value: a plain-text password put here by mistake must not reach a log.
-const bcryptHash = z.string().superRefine((hash, ctx) => {
-  if (!BCRYPT_HASH.test(hash)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected ${BCRYPT_EXPECTED}, got a string of ${hash.length} characters; make one with htpasswd -nBC 10 "" (see docs/hardening.md)`,
-    });
-  }
-});
+const bcryptHash = z
+  .string()
+  .superRefine((hash, ctx) => {
+    if (!BCRYPT_HASH.test(hash)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${BCRYPT_EXPECTED}, got a string of ${hash.length} characters; make one with htpasswd -nBC 10 "" (see docs/hardening.md)`,
+      });
+    }
+  })
+  .meta({ expects: BCRYPT_EXPECTED });
 
 const userName = z.string().superRefine((user, ctx) => {
   if (user === '') ctx.addIssue({ code: 'custom', message: 'a user name must not be empty' });
   if (user.includes(':')) ctx.addIssue({ code: 'custom', message: 'a user name must not contain ":" (basic auth splits user and password there)' });
 });
 
-/** The whole web config. */
-export const webConfigSchema = z.strictObject({
+/** The whole web config; each node carries what it expects, in words (`.meta({ expects })`, read by src/config/expects.ts). */
+export const webConfigSchema = mapping({
   tls_server_config: tlsServerSchema.nullable().optional(),
   http_server_config: httpServerSchema.nullable().optional(),
-  basic_auth_users: z.record(userName, bcryptHash).nullable().optional(),
+  basic_auth_users: z.record(userName, bcryptHash).meta({ expects: 'a mapping of user names to bcrypt hashes' }).nullable().optional(),
   rate_limit: rateLimitSchema.nullable().optional(),
 });
 
@@ -136,55 +161,9 @@ export type ParsedWebConfig = z.infer<typeof webConfigSchema>;
 /** `tls_server_config` as the schema accepts it. */
 export type TlsServerInput = z.infer<typeof tlsServerSchema>;
 
-const RELATIVE = "(relative to the web config's directory)";
-const CA_EXPECTED = 'the CA certificates client certificates are verified against';
-
-/** What each key expects, in words, by path pattern (`basic_auth_users.*`, `tls_server_config.cipher_suites[]`). */
-export const WEB_EXPECTS: Readonly<Record<string, string>> = Object.freeze({
-  '': 'a mapping',
-  tls_server_config: 'a mapping',
-  'tls_server_config.cert_file': `the path of a PEM certificate file ${RELATIVE}`,
-  'tls_server_config.key_file': `the path of a PEM private key file ${RELATIVE}`,
-  'tls_server_config.cert': 'the PEM text of a certificate',
-  'tls_server_config.key': 'the PEM text of a private key',
-  'tls_server_config.client_ca_file': `the path of a PEM file of ${CA_EXPECTED}`,
-  'tls_server_config.client_ca': `the PEM text of ${CA_EXPECTED}`,
-  'tls_server_config.client_auth_type': oneOf(CLIENT_AUTH_TYPES),
-  'tls_server_config.client_allowed_sans': 'a list of SANs (DNS names, IPs, emails or URIs) such as [prometheus.example.com]',
-  'tls_server_config.client_allowed_sans[]': 'a non-empty SAN such as "prometheus.example.com"',
-  'tls_server_config.cipher_suites': "a non-empty list of Go's cipher suite names such as [TLS_AES_128_GCM_SHA256]",
-  'tls_server_config.cipher_suites[]': oneOf(Object.keys(CIPHER_SUITES)),
-  'tls_server_config.curve_preferences': 'a non-empty list of curves such as [X25519, CurveP256]',
-  'tls_server_config.curve_preferences[]': oneOf(Object.keys(CURVES)),
-  'tls_server_config.min_version': oneOf(Object.keys(TLS_VERSIONS)),
-  'tls_server_config.max_version': oneOf(Object.keys(TLS_VERSIONS)),
-  'tls_server_config.prefer_server_cipher_suites': 'true or false',
-  http_server_config: 'a mapping',
-  'http_server_config.http2': 'true or false',
-  'http_server_config.headers': 'a mapping of header names to values, such as {X-Frame-Options: deny}',
-  ...Object.fromEntries(
-    Object.entries(ALLOWED_HEADERS).map(([name, values]) => [`http_server_config.headers.${name}`, values ? oneOf(values) : 'a string']),
-  ),
-  basic_auth_users: 'a mapping of user names to bcrypt hashes',
-  'basic_auth_users.*': BCRYPT_EXPECTED,
-  rate_limit: 'a mapping',
-  'rate_limit.burst': 'an integer of 1 or more',
-  'rate_limit.interval': 'a duration such as "1s"',
-});
-
-/** Returns the pattern of a web config path: indexes become `[]`, user names `*`. */
-function webPathPattern(path: Path): string {
-  let out = '';
-  path.forEach((seg, i) => {
-    if (typeof seg === 'number') out += '[]';
-    else if (i === 1 && path[0] === 'basic_auth_users') out += '.*';
-    else out += out === '' ? seg : `.${seg}`;
-  });
-  return out;
-}
-
-/** The web config's vocabulary for src/config/issues.ts: its keys, what each expects, what is never quoted. */
+/** The web config's vocabulary for src/config/issues.ts: its schema, its keys, what is never quoted. */
 export const WEB_VOCABULARY: Vocabulary = {
+  schema: webConfigSchema,
   allowedKeys: {
     '': Object.keys(webConfigSchema.shape),
     tls_server_config: Object.keys(tlsServerSchema.shape),
@@ -192,8 +171,6 @@ export const WEB_VOCABULARY: Vocabulary = {
     'http_server_config.headers': Object.keys(ALLOWED_HEADERS),
     rate_limit: Object.keys(rateLimitSchema.shape),
   },
-  pattern: webPathPattern,
-  expects: (path) => WEB_EXPECTS[webPathPattern(path)],
   // What sits where a hash or a private key belongs may be a password or a key.
   isSensitive: (path) => path[0] === 'basic_auth_users' || (path[0] === 'tls_server_config' && path[1] === 'key'),
 };

@@ -6,8 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { listExpectations } from '../../src/config/expects';
 import type { ConfigProblem } from '../../src/config/types';
 import { loadWebConfig, WebConfigError } from '../../src/http/webConfig';
+import { webConfigSchema } from '../../src/http/webConfigSchema';
 
 const TESTDATA = path.join(__dirname, 'testdata', 'webconfig');
 const TOP_KEYS = 'tls_server_config, http_server_config, basic_auth_users, rate_limit';
@@ -61,7 +63,7 @@ const CASES: Record<string, ConfigProblem[]> = {
       path: 'tls_server_config.client_ca_file',
       line: 2,
       message:
-        'missing required key: client_auth_type RequireAndVerifyClientCert verifies client certificates against it; expected the path of a PEM file of the CA certificates client certificates are verified against',
+        "missing required key: client_auth_type RequireAndVerifyClientCert verifies client certificates against it; expected the path of a PEM file of the CA certificates client certificates are verified against (relative to the web config's directory)",
     },
   ],
   'invalid-yaml-syntax.yml': [{ path: '', line: 4, message: 'YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]' }],
@@ -84,6 +86,10 @@ function problemsOf(file: string): ConfigProblem[] {
 }
 
 describe('invalid web configs: exact path, line and message', () => {
+  it('every node of the web config schema says what it expects (the "expected ..." of its messages)', () => {
+    expect(listExpectations(webConfigSchema).filter((e) => e.expects === undefined)).toEqual([]);
+  });
+
   it('every fixture has its expected problems', () => {
     const fixtures = fs.readdirSync(TESTDATA).filter((f) => /^invalid-.*\.yml$/.test(f));
     expect(fixtures.sort()).toEqual(Object.keys(CASES).sort());
