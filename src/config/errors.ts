@@ -10,7 +10,8 @@ export const MAX_PRINTED_PROBLEMS = 20;
 /** A printed problem line longer than this is cut (a key or value may be as long as the file). */
 const MAX_PRINTED_LINE = 500;
 
-function problemLine(p: ConfigProblem): string {
+/** Returns how a problem is printed: `  path (line N): message`, cut when very long. */
+export function problemLine(p: ConfigProblem): string {
   const line = `  ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`;
   return line.length > MAX_PRINTED_LINE ? `${line.slice(0, MAX_PRINTED_LINE - 1)}…` : line;
 }

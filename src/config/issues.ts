@@ -1,14 +1,15 @@
 /**
  * Turns zod issues into config problems with plain messages: "expected <what the key expects>,
  * got <what was given>", "unknown key ...; allowed here: ...". Values under `upstream.auth` are
- * described by their kind only ("got a number"), never quoted.
+ * described by their kind only ("got a number"), never quoted. The web config
+ * (src/http/webConfigSchema.ts) uses the same wording with its own Vocabulary.
  */
 
 import type { z } from 'zod';
 
 import { expectsAt, pathPattern } from './expects';
 import { getAt, isPlainObject, type Path, type PathProblem } from './paths';
-import { ALLOWED_KEYS } from './schema';
+import { ALLOWED_KEYS, configSchema } from './schema';
 import { isSensitivePath } from './secrets';
 
 const MAX_QUOTED = 80;
@@ -42,9 +43,34 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** What the messages need to know of a schema besides the texts on its nodes (expects.ts). */
+export interface Vocabulary {
+  /** The schema whose nodes carry what each key expects (`.meta({ expects })`). */
+  schema: z.core.$ZodType;
+  /** Keys allowed in each mapping, by path pattern ("" for the top level). */
+  allowedKeys: Readonly<Record<string, readonly string[]>>;
+  /** True when a value at `path` is named by its kind only, never quoted. */
+  isSensitive(path: Path): boolean;
+}
+
+/** The main config's vocabulary. */
+const CONFIG_VOCABULARY: Vocabulary = { schema: configSchema, allowedKeys: ALLOWED_KEYS, isSensitive: isSensitivePath };
+
+/**
+ * Returns the candidate `given` was most likely meant to be (a typo or a case slip away), if any;
+ * none when several are equally close ("TLS14" is as near TLS10 as TLS13: a guess would mislead).
+ */
+export function closestName(given: string, candidates: readonly string[]): string | undefined {
+  const close = candidates
+    .map((k) => ({ k, d: k.toLowerCase() === given.toLowerCase() ? 0 : editDistance(k, given) }))
+    .filter(({ d }) => d <= Math.max(1, Math.min(2, Math.floor(given.length / 3))))
+    .sort((a, b) => a.d - b.d);
+  return close.length > 0 && (close.length === 1 || close[1].d > close[0].d) ? close[0].k : undefined;
+}
+
 function whereName(pattern: string): string {
   if (pattern === '') return 'at the top level';
-  if (pattern === 'targets[]') return 'in each entry of targets';
+  if (pattern.endsWith('[]')) return `in each entry of ${pattern.slice(0, -2)}`;
   return `under ${pattern}`;
 }
 
@@ -52,38 +78,37 @@ function whereName(pattern: string): string {
  * Returns the message for an unknown key found in the mapping at `parent`: the key, a likely
  * intended key ("did you mean") or the place the key belongs, and the keys allowed there.
  */
-export function unknownKeyMessage(key: string, parent: Path): string {
-  const pattern = pathPattern(parent);
-  const allowed = ALLOWED_KEYS[pattern] ?? [];
+export function unknownKeyMessage(key: string, parent: Path, vocabulary: Vocabulary = CONFIG_VOCABULARY): string {
+  const pattern = pathPattern(parent, vocabulary.schema);
+  const allowed = vocabulary.allowedKeys[pattern] ?? [];
   let hint = '';
-  const close = allowed
-    .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k, key) }))
-    .filter(({ d }) => d <= Math.max(1, Math.min(2, Math.floor(key.length / 3))))
-    .sort((a, b) => a.d - b.d)[0];
+  const close = closestName(key, allowed);
   if (close) {
-    hint = ` (did you mean ${JSON.stringify(close.k)}?)`;
+    hint = ` (did you mean ${JSON.stringify(close)}?)`;
   } else {
-    const elsewhere = Object.entries(ALLOWED_KEYS).find(([p, keys]) => p !== pattern && keys.includes(key));
+    const elsewhere = Object.entries(vocabulary.allowedKeys).find(([p, keys]) => p !== pattern && keys.includes(key));
     if (elsewhere) hint = ` (it belongs ${whereName(elsewhere[0])})`;
   }
   return `unknown key ${JSON.stringify(key)}${hint}; allowed ${whereName(pattern)}: ${allowed.join(', ')}`;
 }
 
-function expectsText(path: Path): string {
-  const expects = expectsAt(path) ?? 'a different value';
-  const keys = ALLOWED_KEYS[pathPattern(path)];
+function expectsText(path: Path, vocabulary: Vocabulary): string {
+  const expects = expectsAt(path, vocabulary.schema) ?? 'a different value';
+  const keys = vocabulary.allowedKeys[pathPattern(path, vocabulary.schema)];
   return keys && expects === 'a mapping' ? `a mapping with the keys ${keys.join(', ')}` : expects;
 }
 
 /**
  * Converts one zod issue about `input` (the expanded config) into problems with YAML paths.
- * Custom issues keep their message; the others are rewritten from what the schema says each key expects (expects.ts).
+ * Custom issues keep their message; the others are rewritten from what the vocabulary says each
+ * key expects (by default the main config's schema, expects.ts); a string close to one allowed
+ * value gets a "did you mean".
  */
-export function issueToProblems(issue: z.core.$ZodIssue, input: unknown): PathProblem[] {
+export function issueToProblems(issue: z.core.$ZodIssue, input: unknown, vocabulary: Vocabulary = CONFIG_VOCABULARY): PathProblem[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, path) }));
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, path, vocabulary) }));
     case 'custom':
       return [{ path, message: issue.message }];
     case 'invalid_key': {
@@ -96,9 +121,15 @@ export function issueToProblems(issue: z.core.$ZodIssue, input: unknown): PathPr
       const present =
         path.length === 0 ||
         (typeof last === 'number' ? Array.isArray(parent) && last < parent.length : isPlainObject(parent) && Object.prototype.hasOwnProperty.call(parent, last));
-      if (!present) return [{ path, message: `missing required key; expected ${expectsText(path)}` }];
-      const got = describeValue(getAt(input, path), isSensitivePath(path));
-      return [{ path, message: `expected ${expectsText(path)}, got ${got}` }];
+      if (!present) return [{ path, message: `missing required key; expected ${expectsText(path, vocabulary)}` }];
+      const value = getAt(input, path);
+      const sensitive = vocabulary.isSensitive(path);
+      const got = describeValue(value, sensitive);
+      const meant =
+        issue.code === 'invalid_value' && typeof value === 'string' && !sensitive
+          ? closestName(value, issue.values.filter((v): v is string => typeof v === 'string'))
+          : undefined;
+      return [{ path, message: `expected ${expectsText(path, vocabulary)}, got ${got}${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ''}` }];
     }
   }
 }

@@ -14,8 +14,8 @@ import { resolveFileSecrets } from './file-secrets';
 import { heapLimitBytes, responseCapProblem } from './heapFit';
 import { issueToProblems } from './issues';
 import { applyPlatformDefaults, type ValueSources } from './platform';
-import { createLocator } from './locate';
-import { formatPath, type Path, type PathProblem } from './paths';
+import { byLine, createLocator, placeProblem } from './locate';
+import type { Path, PathProblem } from './paths';
 import { readConfigFile } from './readFile';
 import { checkRules } from './rules';
 import { configSchema, type ParsedConfig } from './schema';
@@ -121,10 +121,6 @@ function pathKey(path: Path, n: number): string {
   return JSON.stringify(path.slice(0, n));
 }
 
-function byLine(a: ConfigProblem, b: ConfigProblem): number {
-  return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
-}
-
 /**
  * Parses config text and returns the validated config with its warnings.
  * Throws a ConfigError listing every problem (YAML syntax, `${VAR}`, `*_file`, schema, rules),
@@ -199,10 +195,7 @@ export function parseConfigText(text: string, opts: ParseOptions = {}): LoadedCo
     if (tooLarge) add([{ path: ['upstream', 'max_response_bytes'], message: tooLarge }]);
   }
 
-  const withLine = (p: PathProblem): ConfigProblem => {
-    const line = locate(p.path);
-    return line === undefined ? { path: formatPath(p.path), message: p.message } : { path: formatPath(p.path), message: p.message, line };
-  };
+  const withLine = (p: PathProblem): ConfigProblem => placeProblem(p, locate);
   if (problems.length > 0 || !parsed.success) {
     // A second net: a secret also used elsewhere (e.g. ${VAR} under a key that quotes its value in
     // a message) is never repeated.

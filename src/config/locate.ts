@@ -2,9 +2,11 @@
 
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Pair, type YAMLMap } from 'yaml';
 
-import type { Path } from './paths';
+import { formatPath, type Path, type PathProblem } from './paths';
+import type { ConfigProblem } from './types';
 
-type Locator = (path: Path) => number | undefined;
+/** Returns the 1-based line a path is written on, or undefined. */
+export type Locator = (path: Path) => number | undefined;
 
 function lineOf(node: unknown, lc: LineCounter): number | undefined {
   const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -53,4 +55,16 @@ export function createLocator(doc: Document, lc: LineCounter): Locator {
     }
     return line;
   };
+}
+
+/** Returns `problem` with its path printed and its line, when the document has one. */
+export function placeProblem(problem: PathProblem, locate: Locator): ConfigProblem {
+  const line = locate(problem.path);
+  const placed = { path: formatPath(problem.path), message: problem.message };
+  return line === undefined ? placed : { ...placed, line };
+}
+
+/** Orders problems by line; those without one last. */
+export function byLine(a: ConfigProblem, b: ConfigProblem): number {
+  return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
 }

@@ -5,7 +5,7 @@
  */
 import type https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { TlsSettings } from './webConfig';
+import type { TlsSettings } from './tlsOptions';
 
 /** Options for https.createServer. */
 export function httpsOptions(t: TlsSettings): https.ServerOptions {

@@ -26,7 +26,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Parses `text` as if it were <dir>/web.yml; returns the problems (none: []). */
+/** Parses `text` as if it were <dir>/web.yml; returns the problems printed as `path: message` (none: []). */
 function problemsOf(text: string): string[] {
   try {
     parseWebConfig(text, path.join(dir, 'web.yml'));
@@ -34,7 +34,7 @@ function problemsOf(text: string): string[] {
   } catch (err) {
     if (!(err instanceof WebConfigError)) throw err;
     expect(err.message).toContain(`invalid web config ${path.join(dir, 'web.yml')}:`);
-    return err.problems;
+    return err.problems.map((p) => `${p.path || '(root)'}: ${p.message}`);
   }
 }
 
@@ -42,33 +42,34 @@ const TLS = 'tls_server_config:\n  cert_file: tls/server.crt\n  key_file: tls/se
 
 describe('invalid web configs: one problem each, named by its path', () => {
   it.each([
-    ['unknown top-level key', 'tls_config: {}\n', 'tls_config: unknown key; allowed here: tls_server_config, http_server_config, basic_auth_users, rate_limit'],
-    ['unknown nested key', 'tls_server_config:\n  cert_fil: a.crt\n', 'tls_server_config.cert_fil: unknown key; allowed here: cert_file, key_file'],
+    ['unknown top-level key', 'tls_config: {}\n', 'tls_config: unknown key "tls_config"; allowed at the top level: tls_server_config, http_server_config, basic_auth_users, rate_limit'],
+    ['unknown nested key', 'tls_server_config:\n  cert_fil: a.crt\n', 'tls_server_config.cert_fil: unknown key "cert_fil" (did you mean "cert_file"?); allowed under tls_server_config: cert_file, key_file'],
     ['TLS version', `${TLS}  min_version: TLS14\n`, 'tls_server_config.min_version: expected one of TLS10, TLS11, TLS12, TLS13, got "TLS14"'],
     ['client auth type', `${TLS}  client_auth_type: Sometimes\n`, 'tls_server_config.client_auth_type: expected one of NoClientCert, RequestClientCert'],
     ['cipher suite', `${TLS}  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n`, 'tls_server_config.cipher_suites[0]: expected one of TLS_AES_128_GCM_SHA256'],
     ['curve', `${TLS}  curve_preferences: [P256]\n`, 'tls_server_config.curve_preferences[0]: expected one of CurveP256, CurveP384, CurveP521, X25519, got "P256"'],
-    ['wrong type', `${TLS}  prefer_server_cipher_suites: "yes"\n`, 'tls_server_config.prefer_server_cipher_suites: expected a boolean, got a string'],
-    ['missing key_file', 'tls_server_config:\n  cert_file: tls/server.crt\n', 'tls_server_config.key_file: missing; TLS needs a private key (key_file or key)'],
-    ['missing cert_file', 'tls_server_config:\n  key_file: tls/server.key\n  min_version: TLS13\n', 'tls_server_config.cert_file: missing; TLS needs a certificate (cert_file or cert)'],
-    ['cert and cert_file', `${TLS}  cert: "-----BEGIN CERTIFICATE-----"\n`, 'tls_server_config: set one of cert and cert_file, not both'],
-    ['unreadable file', 'tls_server_config:\n  cert_file: tls/missing.crt\n  key_file: tls/server.key\n', /^tls_server_config\.cert_file: cannot read \/.*\/tls\/missing\.crt: ENOENT$/],
+    ['wrong type', `${TLS}  prefer_server_cipher_suites: "yes"\n`, 'tls_server_config.prefer_server_cipher_suites: expected true or false, got "yes"'],
+    ['missing key_file', 'tls_server_config:\n  cert_file: tls/server.crt\n', 'tls_server_config.key_file: missing required key: TLS needs a private key (key_file or key)'],
+    ['missing cert_file', 'tls_server_config:\n  key_file: tls/server.key\n  min_version: TLS13\n', 'tls_server_config.cert_file: missing required key: TLS needs a certificate (cert_file or cert)'],
+    ['cert and cert_file', `${TLS}  cert: "-----BEGIN CERTIFICATE-----"\n`, 'tls_server_config.cert: set one of cert and cert_file, not both'],
+    ['unreadable file', 'tls_server_config:\n  cert_file: tls/missing.crt\n  key_file: tls/server.key\n', /^tls_server_config\.cert_file: cannot read \/.*\/tls\/missing\.crt: ENOENT; expected the path of a PEM certificate file/],
     ['not PEM', 'tls_server_config:\n  cert_file: tls/notes.txt\n  key_file: tls/server.key\n', 'tls_server_config.cert_file: not a PEM certificate'],
     ['key of another certificate', 'tls_server_config:\n  cert_file: tls/server.crt\n  key_file: tls/client.key\n', 'tls_server_config: the certificate and key cannot be used: '],
     ['CA without client auth', `${TLS}  client_ca_file: tls/server.crt\n`, 'tls_server_config.client_auth_type: client CAs are configured but client_auth_type is NoClientCert'],
-    ['verification without CA', `${TLS}  client_auth_type: RequireAndVerifyClientCert\n`, 'tls_server_config.client_ca_file: missing; client_auth_type RequireAndVerifyClientCert verifies'],
+    ['verification without CA', `${TLS}  client_auth_type: RequireAndVerifyClientCert\n`, 'tls_server_config.client_ca_file: missing required key: client_auth_type RequireAndVerifyClientCert verifies'],
     ['SANs without a required certificate', `${TLS}  client_auth_type: RequestClientCert\n  client_allowed_sans: [prometheus]\n`, 'tls_server_config.client_allowed_sans: needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert'],
     ['min above max', `${TLS}  min_version: TLS13\n  max_version: TLS12\n`, 'tls_server_config.min_version: TLS13 is above max_version TLS12'],
-    ['header not allowed', 'http_server_config:\n  headers:\n    X-Powered-By: me\n', 'http_server_config.headers.X-Powered-By: this header cannot be configured; allowed: Strict-Transport-Security'],
-    ['header value not allowed', 'http_server_config:\n  headers:\n    X-Frame-Options: allow\n', 'http_server_config.headers.X-Frame-Options: expected one of deny, sameorigin, got "allow"'],
-    ['unknown http key', 'http_server_config:\n  http3: true\n', 'http_server_config.http3: unknown key; allowed here: http2, headers'],
-    ['users as a list', 'basic_auth_users: [alice]\n', 'basic_auth_users: expected a mapping, got a list'],
+    ['header not allowed', 'http_server_config:\n  headers:\n    X-Powered-By: me\n', 'http_server_config.headers["X-Powered-By"]: unknown key "X-Powered-By"; allowed under http_server_config.headers: Strict-Transport-Security'],
+    ['header value not allowed', 'http_server_config:\n  headers:\n    X-Frame-Options: allow\n', 'http_server_config.headers["X-Frame-Options"]: expected one of deny, sameorigin, got "allow"'],
+    ['header value with a line break', 'http_server_config:\n  headers:\n    Content-Security-Policy: "a\\r\\nSet-Cookie: x=1"\n', 'http_server_config.headers["Content-Security-Policy"]: must not contain line breaks or NUL'],
+    ['unknown http key', 'http_server_config:\n  http3: true\n', 'http_server_config.http3: unknown key "http3" (did you mean "http2"?); allowed under http_server_config: http2, headers'],
+    ['users as a list', 'basic_auth_users: [alice]\n', 'basic_auth_users: expected a mapping of user names to bcrypt hashes, got a list'],
     ['plain-text password', 'basic_auth_users:\n  alice: hunter2\n', 'basic_auth_users.alice: expected a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 60 characters), got a string of 7 characters'],
-    ['user with a colon', `basic_auth_users:\n  "al:ice": "${HASH}"\n`, 'basic_auth_users.al:ice: a user name must not contain ":"'],
+    ['user with a colon', `basic_auth_users:\n  "al:ice": "${HASH}"\n`, 'basic_auth_users["al:ice"]: a user name must not contain ":"'],
     ['rate limit interval', 'rate_limit:\n  burst: 5\n  interval: soon\n', 'rate_limit.interval: invalid duration "soon"'],
-    ['rate limit burst', 'rate_limit:\n  burst: 0\n  interval: 1s\n', 'rate_limit.burst: '],
-    ['YAML syntax', 'basic_auth_users:\n  alice: [\n', 'YAML: '],
-    ['duplicate key', `basic_auth_users:\n  alice: "${HASH}"\n  alice: "${HASH}"\n`, 'YAML: Map keys must be unique'],
+    ['rate limit burst', 'rate_limit:\n  burst: 0\n  interval: 1s\n', 'rate_limit.burst: expected an integer of 1 or more, got 0'],
+    ['YAML syntax', 'basic_auth_users:\n  alice: [\n', '(root): YAML syntax error: '],
+    ['duplicate key', `basic_auth_users:\n  alice: "${HASH}"\n  alice: "${HASH}"\n`, '(root): YAML syntax error: Map keys must be unique'],
   ])('%s', (_name, text, expected: string | RegExp) => {
     const problems = problemsOf(text);
     expect(problems).toHaveLength(1);
@@ -88,7 +89,7 @@ describe('invalid web configs: one problem each, named by its path', () => {
   });
 
   it('a missing file names it', () => {
-    expect(() => loadWebConfig(path.join(dir, 'nope.yml'))).toThrow(/invalid web config .*nope\.yml:\n {2}- cannot read the file: ENOENT/);
+    expect(() => loadWebConfig(path.join(dir, 'nope.yml'))).toThrow(/invalid web config .*nope\.yml:\n {2}\(root\): cannot read the file: ENOENT/);
   });
 });
 
@@ -112,6 +113,16 @@ describe('valid web configs', () => {
     expect(c.tls?.ecdhCurve).toBe('X25519:P-256');
     expect(c.users).toEqual({ prometheus: HASH });
     expect(describeWebConfig(c)).toBe(`web config ${file}: TLS TLSv1.3-TLSv1.3, client certificates: NoClientCert; basic auth: 1 user`);
+  });
+
+  it('http2: true with TLS is accepted with a warning naming its line (HTTP/1.1 only); false, or no TLS, warns of nothing', () => {
+    const file = path.join(dir, 'web.yml');
+    const c = parseWebConfig(`${TLS}http_server_config:\n  http2: true\n`, file);
+    expect(c.tls).toBeDefined();
+    expect(c.warnings).toEqual([{ path: 'http_server_config.http2', line: 5, message: expect.stringContaining('HTTP/2 is not supported: this server speaks HTTP/1.1 only') }]);
+    expect(describeWebConfig(c)).toContain('; warning: http_server_config.http2 (line 5): HTTP/2 is not supported');
+    expect(parseWebConfig(`${TLS}http_server_config:\n  http2: false\n`, file).warnings).toEqual([]);
+    expect(parseWebConfig('http_server_config:\n  http2: true\n', file).warnings).toEqual([]);
   });
 
   it('accepts the $2y$ hashes htpasswd makes, and inline PEM', () => {

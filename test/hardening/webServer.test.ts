@@ -267,12 +267,12 @@ describe('bkpaas-exporter --web.config.file', () => {
     return served;
   }
 
-  it('an invalid web config exits 1 listing every problem with its path', async () => {
+  it('an invalid web config exits 1 listing every problem with its path and line', async () => {
     const r = await runExporter(['--config', path.join(dir, 'config.yaml'), '--web.config.file', path.join(dir, 'bad.yml')], ENV);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`invalid web config ${path.join(dir, 'bad.yml')}:`);
-    expect(r.stderr).toContain('tls_server_config.min_version: expected one of TLS10, TLS11, TLS12, TLS13, got "TLS14"');
-    expect(r.stderr).toContain('basic_auth_users.prometheus: expected a bcrypt hash');
+    expect(r.stderr).toContain('tls_server_config.min_version (line 3): expected one of TLS10, TLS11, TLS12, TLS13, got "TLS14"\n');
+    expect(r.stderr).toContain('basic_auth_users.prometheus (line 5): expected a bcrypt hash');
     expect(r.stderr).not.toContain('plain-text');
   });
 
@@ -326,7 +326,7 @@ describe('bkpaas-exporter --web.config.file', () => {
       expect((await httpsGet(port, '/metrics', { Authorization: basic('prometheus', PASSWORD) }, { ca: certB })).status).toBe(401);
 
       for (const [yaml, why] of [
-        ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  min_version: TLS14\n', 'tls_server_config.min_version: expected one of'],
+        ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  min_version: TLS14\n', 'tls_server_config.min_version (line 4): expected one of'],
         [`basic_auth_users:\n  grafana: "${HASH_B}"\n`, 'turning TLS off needs a restart'],
         ['tls_server_config:\n  cert_file: b.crt\n  key_file: b.key\n  client_auth_type: RequireAnyClientCert\n', 'changing client_auth_type (NoClientCert → RequireAnyClientCert) needs a restart'],
       ]) {
