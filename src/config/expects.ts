@@ -15,6 +15,8 @@ const LABELS = 'a mapping of label names to values, such as {team: payments}';
 const LABEL_VALUE = 'a string (numbers and booleans are converted)';
 const REGEX_LIST = 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]';
 const REGEX = 'a regular expression (a string), searched for within the name (anchor with ^...$ for whole names), such as "^pay-"';
+const FAMILY_LIST = 'a list of regular expressions, each matched against whole metric family names, such as ["bkpaas_instance_.*"]';
+const FAMILY_PATTERN = 'a regular expression (a string) matched against whole metric family names, such as "bkpaas_process_info"';
 const secret = (key: string): string => `a non-empty string such as "\${ENV_VAR}" (or ${key}_file: the path of a file holding it)`;
 
 /** Per-key expectations, by path pattern. */
@@ -63,6 +65,11 @@ export const EXPECTS: Readonly<Record<string, string>> = Object.freeze({
   'discovery.only_latest_version': BOOL,
   'discovery.labels': LABELS,
   'discovery.labels.*': LABEL_VALUE,
+  metrics: 'a mapping with allow and deny',
+  'metrics.allow': FAMILY_LIST,
+  'metrics.allow[]': FAMILY_PATTERN,
+  'metrics.deny': FAMILY_LIST,
+  'metrics.deny[]': FAMILY_PATTERN,
 });
 
 /** Returns the pattern of a path for EXPECTS: indexes become `[]`, label names `*`. */

@@ -173,6 +173,24 @@ const regexList = z.array(
   }),
 );
 
+/** Regular expressions kept as written (they are anchored where used: metrics/familyFilter.ts). */
+const patternList = z.array(
+  z.string().superRefine((s, ctx) => {
+    try {
+      new RegExp(`^(?:${s})$`);
+    } catch (err) {
+      const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
+    }
+  }),
+);
+
+/** `metrics`: which families are served (kube-state-metrics' allow / deny lists). */
+export const metricsSchema = z.strictObject({
+  allow: patternList.default(() => []),
+  deny: patternList.default(() => []),
+});
+
 /** `server`. */
 export const serverSchema = z.strictObject({
   listen: listenAddress.prefault(DEFAULTS.server.listen),
@@ -256,6 +274,7 @@ export const configSchema = z.strictObject({
   targets: z.array(targetSchema).default(() => []),
   instance_metrics: z.boolean().default(DEFAULTS.instance_metrics),
   discovery: discoverySchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
 });
 
 /** What configSchema produces: validated, with defaults applied, durations in milliseconds. */
@@ -270,4 +289,5 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = Object.
   cache: Object.keys(cacheSchema.shape),
   'targets[]': Object.keys(targetSchema.shape),
   discovery: Object.keys(discoverySchema.shape),
+  metrics: Object.keys(metricsSchema.shape),
 });

@@ -7,6 +7,7 @@
 import type { TargetSpec } from '../config/types';
 import { aggregateSteps } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
+import type { FamilyFilter } from '../metrics/familyFilter';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { runInSlices } from '../slices';
@@ -27,6 +28,8 @@ export interface PoolSettings {
   /** Budget of one target's fetch, retries included. */
   timeoutMs: number;
   instanceMetrics: boolean;
+  /** The families to render (metrics.allow / deny); all by default. */
+  families?: FamilyFilter;
   /** Attempts after the first for transient failures (default 2). */
   retries?: number;
 }
@@ -78,7 +81,7 @@ export class TargetPool {
    * any refresh in flight; removed targets (and their series) are gone from the next render.
    */
   setTargets(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): void {
-    const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics;
+    const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics || settings.families?.key !== this.settings.families?.key;
     this.settings = settings;
     this.limiter.setLimit(settings.concurrency);
     const next = new Map<string, TargetRecord>();
@@ -89,7 +92,7 @@ export class TargetPool {
       const old = this.records.get(key);
       const keep = old && !resetAll && keepsResult(old, spec);
       if (keep) old.respec(spec);
-      const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics);
+      const record = keep ? old : new TargetRecord(spec, settings.instanceMetrics, settings.families);
       if (keep && old.lastStartedAt !== undefined) {
         old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
       }
