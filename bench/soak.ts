@@ -105,6 +105,7 @@ async function main(): Promise<number> {
       exclude_modules: [],
       labels: {},
     },
+    metrics: { allow: [], deny: [] },
     upstream: {
       base_url: sim.baseUrl,
       auth: { ...DEMO_CREDENTIALS, access_token: DEMO_ACCESS_TOKEN },

@@ -6,6 +6,7 @@ import type { DiscoveryConfig, ExporterConfig, TargetSpec, UpstreamConfig } from
 import { DiscoveryManager } from './discovery/manager';
 import type { Logger } from './log';
 import { LogThrottle } from './logThrottle';
+import { familyFilter, familyPredicate } from './metrics/familyFilter';
 import { ScrapeBody } from './metrics/scrapeBody';
 import { SelfMetrics } from './metrics/selfMetrics';
 import { TargetPool, type PoolSettings } from './scheduler/targetPool';
@@ -36,6 +37,7 @@ function poolSettings(config: ExporterConfig): PoolSettings {
     concurrency: config.upstream.concurrency,
     timeoutMs: config.upstream.timeout_ms,
     instanceMetrics: config.instance_metrics,
+    families: familyFilter(config.metrics),
   };
 }
 
@@ -74,6 +76,7 @@ export class Exporter {
         else this.throttle.forget(record.key);
       },
     });
+    this.self.filterFamilies(familyPredicate(config.metrics));
     this.discovery = this.newDiscovery(config);
     this.applyTargets(config);
     this.self.configLoaded(true);
@@ -160,6 +163,7 @@ export class Exporter {
       this.discovery = this.newDiscovery(next, previous);
       this.discovery?.start();
     }
+    this.self.filterFamilies(familyPredicate(next.metrics));
     await this.applyTargetsInSlices(next);
     this.self.configLoaded(true);
     this.logger.info({ targets: this.pool.size }, 'config reloaded');

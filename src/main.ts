@@ -7,6 +7,7 @@ import { parseCli, UsageError, USAGE, type CliOptions } from './cli/args';
 import { ConfigError, describeConfig, describeLocation, loadConfigAt, loadConfigOffThread, parseListen } from './config';
 import type { ExporterConfig } from './config/types';
 import { startDemo } from './demo';
+import { describeServedFamilies } from './config/servedFamilies';
 import { Exporter } from './exporter';
 import { createApp } from './http/app';
 import { startServer, type RunningServer } from './http/server';
@@ -179,7 +180,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
       if (cli.checkConfig) {
         process.stdout.write(`${describeConfig(config, describeLocation(cli.config), { sources: loaded.sources, shard: cli.shard })}\n`);
         if (web) process.stdout.write(`${describeWebConfig(web)}\n`);
+        const served = describeServedFamilies(config.metrics, { discovery: config.discovery.enabled });
+        process.stdout.write(`${served.lines.join('\n')}\n`);
         for (const w of loaded.warnings) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
+        for (const w of served.warnings) process.stdout.write(`warning: ${w}\n`);
         if (cli.discover) return await checkDiscovery(config, logger);
         process.stdout.write('config OK\n');
         return 0;

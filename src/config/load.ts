@@ -100,6 +100,7 @@ function toConfig(p: ParsedConfig): ExporterConfig {
     targets: expandTargets(p.targets),
     instance_metrics: p.instance_metrics,
     discovery,
+    metrics: { allow: p.metrics.allow, deny: p.metrics.deny },
   };
 }
 

@@ -201,6 +201,31 @@ const regexList = z.array(
   expects: 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]',
 });
 
+/** Metric family patterns, kept as written (anchored where used: metrics/familyFilter.ts). */
+const patternList = z
+  .array(
+    z
+      .string()
+      .superRefine((s, ctx) => {
+        try {
+          new RegExp(`^(?:${s})$`);
+        } catch (err) {
+          const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+          ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
+        }
+      })
+      .meta({ expects: 'a regular expression (a string) matched against whole metric family names, such as "bkpaas_process_info"' }),
+  )
+  .meta({ expects: 'a list of regular expressions, each matched against whole metric family names, such as ["bkpaas_instance_.*"]' });
+
+/** `metrics`: which families are served (kube-state-metrics' allow / deny lists). */
+export const metricsSchema = z
+  .strictObject({
+    allow: patternList.default(() => []),
+    deny: patternList.default(() => []),
+  })
+  .meta({ expects: 'a mapping with allow and deny' });
+
 /** A secret of `upstream.auth`, usually from an environment variable or a file. */
 const secret = (key: SecretKey) =>
   nonEmptyString(key).meta({ expects: `a non-empty string such as "\${ENV_VAR}" (or ${key}_file: the path of a file holding it)` });
@@ -322,6 +347,7 @@ export const configSchema = z
       .meta({ expects: 'a list of targets, each a mapping with app_code and environments' }),
     instance_metrics: bool().default(DEFAULTS.instance_metrics),
     discovery: discoverySchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
   })
   .meta({ expects: MAPPING });
 
@@ -337,4 +363,5 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = Object.
   cache: Object.keys(cacheSchema.shape),
   'targets[]': Object.keys(targetSchema.shape),
   discovery: Object.keys(discoverySchema.shape),
+  metrics: Object.keys(metricsSchema.shape),
 });

@@ -71,6 +71,8 @@ export interface ExporterConfig {
   targets: TargetSpec[];
   instance_metrics: boolean;
   discovery: DiscoveryConfig;
+  /** metrics.allow / metrics.deny as written: regular expressions on whole family names. */
+  metrics: { allow: string[]; deny: string[] };
 }
 
 /** One problem in a config file, addressed by its YAML path (e.g. `targets[0].environments[1]`). */

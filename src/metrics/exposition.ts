@@ -13,6 +13,16 @@ export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+/** Longest label value taken from free text the platform sends (termination reasons). */
+export const MAX_FREE_TEXT_LABEL = 128;
+
+/** Cuts a free-text label value to `max` UTF-16 units, never inside a surrogate pair. */
+export function capLabelValue(value: string, max = MAX_FREE_TEXT_LABEL): string {
+  if (value.length <= max) return value;
+  const code = value.charCodeAt(max - 1);
+  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
 /** Escapes HELP text: backslash and line feed. */
 export function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');

@@ -1,5 +1,5 @@
 /** The exporter's own metrics, through prom-client on a private registry (never the global one). */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** prom-client default metrics that are gauges with a `_total` suffix: left out of /metrics. */
 const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -21,6 +21,10 @@ export class SelfMetrics {
   readonly discoveryUndeployed: Gauge;
   readonly discoveryLastSuccess: Gauge;
   readonly discoveryErrors: Counter<'reason'>;
+  /** Every metric this registry may serve, by name (the discovery ones once enabled). */
+  private readonly known = new Map<string, Metric>();
+  private discoveryEnabled = false;
+  private allowed: (name: string) => boolean = () => true;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -81,6 +85,20 @@ export class SelfMetrics {
       // served as nodejs_active_handles / _requests / _resources, by type.
       for (const name of LINT_FAILING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     }
+    for (const { name } of this.registry.getMetricsAsArray()) this.known.set(name, this.registry.getSingleMetric(name)!);
+  }
+
+  /**
+   * Serves only the metrics whose names `allowed` accepts (metrics.allow / deny): the others,
+   * Node.js default metrics included, leave the registry and come back when allowed again.
+   */
+  filterFamilies(allowed: (name: string) => boolean): void {
+    this.allowed = allowed;
+    for (const [name, metric] of this.known) {
+      const registered = this.registry.getSingleMetric(name) !== undefined;
+      if (allowed(name) && !registered) this.registry.registerMetric(metric);
+      else if (!allowed(name) && registered) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** Serves the bkpaas_discovery_* metrics from now on (idempotent). */
@@ -91,8 +109,11 @@ export class SelfMetrics {
       [SELF.discoveryLastSuccess, this.discoveryLastSuccess],
       [SELF.discoveryErrors, this.discoveryErrors],
     ];
+    if (this.discoveryEnabled) return;
+    this.discoveryEnabled = true;
     for (const [name, metric] of metrics) {
-      if (!this.registry.getSingleMetric(name)) this.registry.registerMetric(metric);
+      this.known.set(name, metric);
+      if (this.allowed(name) && !this.registry.getSingleMetric(name)) this.registry.registerMetric(metric);
     }
   }
 

@@ -8,10 +8,12 @@
  * lines joined a batch at a time, so no single step holds the event loop for long.
  */
 import type { ProcessRow } from '../model/aggregate';
-import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
-import { FETCH_ERROR_REASONS, type FetchErrorReason } from '../upstream/errors';
-import { escapeLabelValue, formatValue } from './exposition';
-import { FAMILY_INDEX, INSTANCE, PROCESS, TARGET, TARGET_FAMILIES } from './families';
+import { runAtOnce, type Steps } from '../slices';
+import type { FetchErrorReason } from '../upstream/errors';
+import { escapeLabelValue } from './exposition';
+import { TARGET_FAMILIES, type InstanceFamily, type ProcessFamily, type TargetFamily } from './families';
+import { ALL_FAMILIES, type FamilyFilter } from './familyFilter';
+import { SampleWriter } from './sampleWriter';
 
 /** What is known about a target after its last completed fetch (or before its first). */
 export interface TargetView {
@@ -26,6 +28,8 @@ export interface TargetView {
   /** Process rows of the last fetch; undefined when it failed. */
   rows?: readonly ProcessRow[];
   instanceMetrics: boolean;
+  /** Which families to render (metrics.allow / deny); all by default. */
+  families?: FamilyFilter;
 }
 
 /**
@@ -52,83 +56,46 @@ export function familyText(chunks: TargetChunks, f: number): string {
  * with runInSlices or runAtOnce).
  */
 export function* renderSteps(view: TargetView): Steps<TargetChunks> {
-  // Per family: finished batches of text, and the pieces of the batch being written. Every
-  // ITEMS_PER_STEP samples the open batches are joined, so no join or write is ever large.
-  const batches: string[][] = TARGET_FAMILIES.map(() => []);
-  const pieces: string[][] = TARGET_FAMILIES.map(() => []);
-  let samples = 0;
-  const add = (familyName: string, labels: string, value: number) => {
-    pieces[FAMILY_INDEX.get(familyName)!].push(familyName, '{', labels, '} ', formatValue(value), '\n');
-    samples += 1;
-  };
-  const closeBatches = () => {
-    for (let f = 0; f < pieces.length; f++) {
-      if (pieces[f].length === 0) continue;
-      batches[f].push(pieces[f].join(''));
-      pieces[f] = [];
-    }
-    samples = 0;
-  };
-  /** Closes the batches once they hold ITEMS_PER_STEP samples: then it is time to yield. */
-  const stepDone = (): boolean => {
-    if (samples < ITEMS_PER_STEP) return false;
-    closeBatches();
-    return true;
-  };
+  const { byScope } = view.families ?? ALL_FAMILIES;
+  const processFamilies = byScope.process;
+  const instanceFamilies = view.instanceMetrics ? byScope.instance : [];
+  const targetFamilies = byScope.target;
+  const out = new SampleWriter();
 
   for (const row of view.rows ?? []) {
-    const pl = `${view.labels},process_type="${escapeLabelValue(row.process_type)}"`;
-    add(PROCESS.replicas.name, pl, row.replicas);
-    add(PROCESS.success.name, pl, row.success);
-    add(PROCESS.failed.name, pl, row.failed);
-    if (row.target_replicas !== undefined) add(PROCESS.targetReplicas.name, pl, row.target_replicas);
-    if (row.max_replicas !== undefined) add(PROCESS.maxReplicas.name, pl, row.max_replicas);
-    if (row.stale_instances !== undefined) add(PROCESS.staleInstances.name, pl, row.stale_instances);
-    for (const [state, n] of row.instances_by_state) {
-      add(PROCESS.instances.name, `${pl},state="${escapeLabelValue(state)}"`, n);
-      if (stepDone()) yield;
-    }
-    add(PROCESS.readyInstances.name, pl, row.ready_instances);
-    add(PROCESS.restarts.name, pl, row.restarts);
-    if (row.latest_version !== undefined) add(PROCESS.version.name, pl, row.latest_version);
-    if (row.target_status !== undefined) {
-      add(PROCESS.targetStatus.name, `${pl},status="start"`, row.target_status === 'start' ? 1 : 0);
-      add(PROCESS.targetStatus.name, `${pl},status="stop"`, row.target_status === 'stop' ? 1 : 0);
-    }
-    if (row.settled !== undefined) add(PROCESS.settled.name, pl, row.settled);
-    for (const info of row.infos) {
-      add(
-        PROCESS.info.name,
-        `${pl},name="${escapeLabelValue(info.name)}",cluster_link="${escapeLabelValue(info.cluster_link)}"`,
-        1,
-      );
-      if (stepDone()) yield;
-    }
-    if (view.instanceMetrics) {
-      for (const inst of row.instances) {
-        const il = `${pl},instance_name="${escapeLabelValue(inst.name)}"`;
-        add(INSTANCE.ready.name, il, inst.ready ? 1 : 0);
-        add(INSTANCE.restarts.name, il, inst.restart_count);
-        if (inst.start_time !== undefined) add(INSTANCE.startTime.name, il, inst.start_time);
-        add(
-          INSTANCE.info.name,
-          `${il},state="${escapeLabelValue(inst.state)}",version="${inst.version ?? ''}",image="${escapeLabelValue(inst.image)}"`,
-          1,
-        );
-        if (stepDone()) yield;
+    out.base = `${view.labels},process_type="${escapeLabelValue(row.process_type)}"`;
+    for (const f of processFamilies) {
+      const family = TARGET_FAMILIES[f] as ProcessFamily;
+      out.select(f);
+      if (!family.elements) {
+        family.generate(row as never, out);
+        continue;
+      }
+      for (const element of family.elements(row)) {
+        family.generate(element as never, out);
+        if (out.stepDone()) yield;
       }
     }
-    if (stepDone()) yield;
+    if (instanceFamilies.length > 0) {
+      const pl = out.base;
+      for (const inst of row.instances) {
+        out.base = `${pl},instance_name="${escapeLabelValue(inst.name)}"`;
+        for (const f of instanceFamilies) {
+          out.select(f);
+          (TARGET_FAMILIES[f] as InstanceFamily).generate(inst, out);
+        }
+        if (out.stepDone()) yield;
+      }
+    }
+    if (out.stepDone()) yield;
   }
 
-  add(TARGET.up.name, view.labels, view.up ? 1 : 0);
-  if (view.durationSeconds !== undefined) add(TARGET.fetchDuration.name, view.labels, view.durationSeconds);
-  if (view.lastSuccessSeconds !== undefined) add(TARGET.lastSuccess.name, view.labels, view.lastSuccessSeconds);
-  for (const reason of FETCH_ERROR_REASONS) {
-    const n = view.errorCounts.get(reason);
-    if (n) add(TARGET.fetchErrors.name, `${view.labels},reason="${reason}"`, n);
+  out.base = view.labels;
+  for (const f of targetFamilies) {
+    out.select(f);
+    (TARGET_FAMILIES[f] as TargetFamily).generate(view, out);
   }
-  closeBatches();
+  const batches = out.finish();
 
   const ranges: number[] = [];
   let size = 0;

@@ -4,7 +4,7 @@
  * neither takes quadratic time nor holds the event loop.
  */
 import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
-import type { InstanceItem, ProcessSnapshot, TargetStatus } from './snapshot';
+import type { InstanceItem, ProcessSnapshot, ResourceAmounts, TargetStatus } from './snapshot';
 
 /** Everything the exporter reports about one process type of one target. */
 export interface ProcessRow {
@@ -28,6 +28,14 @@ export interface ProcessRow {
   /** Distinct (name, cluster_link) of the type's process items, in upstream order. */
   infos: Array<{ name: string; cluster_link: string }>;
   instances: InstanceItem[];
+  /** [reason, instances whose container last terminated with it], sorted by reason; empty reasons not counted. */
+  last_terminated_by_reason: Array<[string, number]>;
+  plan_name?: string;
+  resource_limit?: ResourceAmounts;
+  resource_request?: ResourceAmounts;
+  autoscaling?: boolean;
+  autoscaling_min_replicas?: number;
+  autoscaling_max_replicas?: number;
 }
 
 function emptyRow(process_type: string): ProcessRow {
@@ -41,6 +49,7 @@ function emptyRow(process_type: string): ProcessRow {
     restarts: 0,
     infos: [],
     instances: [],
+    last_terminated_by_reason: [],
   };
 }
 

@@ -29,6 +29,14 @@ export interface InstanceItem {
   image: string;
   /** Unix seconds; undefined when missing or unparsable. */
   start_time?: number;
+  /** The container's last termination (terminated_info); absent when it never terminated. */
+  last_terminated?: { reason?: string; exit_code?: number };
+}
+
+/** CPU and memory of one replica, in cores and bytes. */
+export interface ResourceAmounts {
+  cpu_cores?: number;
+  memory_bytes?: number;
 }
 
 /** What the user configured for a process type (process_packages or cnative_proc_specs). */
@@ -37,6 +45,13 @@ export interface ProcessSpec {
   target_replicas?: number;
   max_replicas?: number;
   target_status?: TargetStatus;
+  /** Name of the resource plan. */
+  plan_name?: string;
+  resource_limit?: ResourceAmounts;
+  resource_request?: ResourceAmounts;
+  /** Whether autoscaling is on; undefined when unknown. */
+  autoscaling?: boolean;
+  scaling?: { min_replicas?: number; max_replicas?: number };
 }
 
 export interface ProcessSnapshot {

@@ -7,6 +7,7 @@
 import type { TargetSpec } from '../config/types';
 import { aggregateSteps } from '../model/aggregate';
 import type { ProcessSnapshot } from '../model/snapshot';
+import type { FamilyFilter } from '../metrics/familyFilter';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../slices';
@@ -27,6 +28,8 @@ export interface PoolSettings {
   /** Budget of one target's fetch, retries included. */
   timeoutMs: number;
   instanceMetrics: boolean;
+  /** The families to render (metrics.allow / deny); all by default. */
+  families?: FamilyFilter;
   /** Attempts after the first for transient failures (default 2). */
   retries?: number;
 }
@@ -95,7 +98,7 @@ export class TargetPool {
 
   private *setTargetsSteps(specs: readonly TargetSpec[], settings: PoolSettings): Steps<void> {
     const generation = ++this.setTargetsCalls;
-    const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics;
+    const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics || settings.families?.key !== this.settings.families?.key;
     // New records are made aside (the costly part: each renders its first series) while the
     // records in force serve; a target that keeps its record is only noted, by its spec.
     const made = new Map<string, TargetRecord | TargetSpec>();
@@ -105,7 +108,7 @@ export class TargetPool {
       const key = targetKey(spec);
       if (made.has(key)) continue;
       const old = this.records.get(key);
-      made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : new TargetRecord(spec, settings.instanceMetrics));
+      made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : new TargetRecord(spec, settings.instanceMetrics, settings.families));
     }
     if (generation !== this.setTargetsCalls) return;
     this.settings = settings;
@@ -118,7 +121,7 @@ export class TargetPool {
       const old = made1 instanceof TargetRecord ? undefined : this.records.get(key);
       const keep = old !== undefined && keepsResult(old, spec);
       if (keep) old.respec(spec);
-      const record = keep ? old : made1 instanceof TargetRecord ? made1 : new TargetRecord(spec, settings.instanceMetrics);
+      const record = keep ? old : made1 instanceof TargetRecord ? made1 : new TargetRecord(spec, settings.instanceMetrics, settings.families);
       if (keep && old.lastStartedAt !== undefined) {
         old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
       }

@@ -1,6 +1,7 @@
 /** One target's cached state: its last completed result, rendered, and its in-flight refresh. */
 import type { TargetSpec } from '../config/types';
 import { formatLabelPairs } from '../metrics/exposition';
+import type { FamilyFilter } from '../metrics/familyFilter';
 import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
 import { runInSlices } from '../slices';
@@ -50,11 +51,13 @@ export class TargetRecord {
   constructor(
     spec: TargetSpec,
     readonly instanceMetrics: boolean,
+    /** The families to render (metrics.allow / deny); all by default. */
+    readonly families?: FamilyFilter,
   ) {
     this._spec = spec;
     this.key = targetKey(spec);
     this.labels = targetLabels(spec);
-    this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics });
+    this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics, families });
   }
 
   /**
@@ -138,6 +141,7 @@ export class TargetRecord {
       errorCounts: this.errorCounts,
       rows,
       instanceMetrics: this.instanceMetrics,
+      families: this.families,
     };
   }
 }

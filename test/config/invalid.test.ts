@@ -14,7 +14,7 @@ const LISTEN = 'expected [HOST]:PORT such as ":9876", "0.0.0.0:9876", "localhost
 const URL_SAFE = 'use only letters, digits, ".", "_", "~" and "-" (it becomes part of the API URL)';
 const RESERVED =
   'reserved: app_code, module_name, environment, process_type, instance, instance_name, state, status, name, cluster_link, version, image, reason, code, job, nodejs_version';
-const ROOT_KEYS = 'server, upstream, cache, targets, instance_metrics, discovery';
+const ROOT_KEYS = 'server, upstream, cache, targets, instance_metrics, discovery, metrics';
 const SECRETS_DIR = path.join(TESTDATA, 'secrets');
 
 const CASES: Record<string, ConfigProblem[]> = {

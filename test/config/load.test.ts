@@ -47,6 +47,7 @@ describe('valid configs', () => {
         exclude_modules: [],
         labels: {},
       },
+      metrics: { allow: [], deny: [] },
     });
     expect(config.targets[0]).not.toHaveProperty('only_latest_version');
     expect(config.discovery).not.toHaveProperty('only_latest_version');
@@ -94,6 +95,7 @@ describe('valid configs', () => {
         only_latest_version: true,
         labels: { source: 'discovered' },
       },
+      metrics: { allow: ['bkpaas_.*'], deny: ['bkpaas_instance_.*', 'bkpaas_process_info'] },
     });
   });
 
