@@ -25,7 +25,8 @@ const ROTATION: Scenario[] = [
   'healthy', 'hang', 'cnative', 'trickle', 'rollout', 'reset', 'crashloop', 'huge', 'failed', 'drop',
   'stopped', 'rate_limited', 'empty', 'redirect', 'flaky', 'server_error', 'bad_gateway', 'service_unavailable',
   'gateway_timeout', 'slow', 'non_json', 'wrong_shape', 'null_lists', 'bad_versions', 'hostile_names',
-  'bad_request', 'unauthorized', 'forbidden', 'not_found', 'echo_headers', 'healthy',
+  'bad_request', 'unauthorized', 'forbidden', 'not_found', 'echo_headers', 'bad_gzip', 'huge_header',
+  'negative_counts', 'fractional_counts', 'healthy',
 ];
 const GROWTH_LIMIT = 0.2;
 const SAMPLE_MS = 5_000;
