@@ -38,6 +38,7 @@ function configFor(baseUrl, targets, over = {}) {
     cache: { ttl_ms: 300 },
     targets: targets.map((t) => ({ app_code: t.app_code, module_name: t.module_name, environment: t.environment, labels: {}, source: 'tour' })),
     instance_metrics: true,
+    metrics: { allow: [], deny: [] },
     discovery: {
       enabled: false, refresh_interval_ms: 300_000, environments: ['prod'],
       include_apps: [], exclude_apps: [], include_modules: [], exclude_modules: [], labels: {},

@@ -98,6 +98,7 @@ describe("the chart's config is the exporter's config", () => {
     cache: configNode.cache.properties!,
     'targets[]': configNode.targets.items!.properties!,
     discovery: configNode.discovery.properties!,
+    metrics: configNode.metrics.properties!,
   };
 
   it.each(Object.keys(ALLOWED_KEYS))('values.schema.json allows exactly the exporter\'s keys at config.%s', (where) => {
