@@ -37,7 +37,7 @@ export interface ProcessRow {
   /** Per replica. */
   resource_request?: Resources;
   autoscaling?: boolean;
-  /** The autoscaling range; absent when the spec has none or autoscaling is false. */
+  /** The autoscaling range from `scaling_config` (the platform sends null when autoscaling is off); absent without one. */
   autoscaling_min_replicas?: number;
   autoscaling_max_replicas?: number;
 }
@@ -63,7 +63,7 @@ function applySpecDepth(r: ProcessRow, s: ProcessSpec): void {
   if (s.resource_limit) r.resource_limit = s.resource_limit;
   if (s.resource_request) r.resource_request = s.resource_request;
   if (s.autoscaling !== undefined) r.autoscaling = s.autoscaling;
-  if (s.scaling && s.autoscaling !== false) {
+  if (s.scaling) {
     if (s.scaling.min_replicas !== undefined) r.autoscaling_min_replicas = s.scaling.min_replicas;
     if (s.scaling.max_replicas !== undefined) r.autoscaling_max_replicas = s.scaling.max_replicas;
   }

@@ -177,11 +177,13 @@ describe('aggregate', () => {
       expect(web.last_terminated_by_reason).toEqual([]);
     });
 
-    it('reports no autoscaling range when autoscaling is off, and a partial range as sent', () => {
-      const [off] = aggregate(snap([], [], [{ name: 'web', autoscaling: false, scaling: { min_replicas: 1, max_replicas: 4 } }]));
+    it('reports the autoscaling range from scaling_config as sent, whatever the flag, and a partial range in part', () => {
+      const [off] = aggregate(snap([], [], [{ name: 'web', autoscaling: false }]));
       expect(off.autoscaling).toBe(false);
       expect(off.autoscaling_min_replicas).toBeUndefined();
       expect(off.autoscaling_max_replicas).toBeUndefined();
+      const [stale] = aggregate(snap([], [], [{ name: 'web', autoscaling: false, scaling: { min_replicas: 1, max_replicas: 4 } }]));
+      expect([stale.autoscaling, stale.autoscaling_min_replicas, stale.autoscaling_max_replicas]).toEqual([false, 1, 4]);
       const [partial] = aggregate(snap([], [], [{ name: 'web', scaling: { max_replicas: 6 } }]));
       expect(partial.autoscaling).toBeUndefined();
       expect(partial.autoscaling_min_replicas).toBeUndefined();
