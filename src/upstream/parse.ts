@@ -160,6 +160,9 @@ function readSpec(v: unknown, drop: Drop): ProcessSpec {
   return spec;
 }
 
+/** Ignored fields listed per answer (all are counted): enough for a log line, bounded for 100 000 bad items. */
+export const MAX_DROPPED_LISTED = 10;
+
 /** The ignored optional fields of one body: the first few in full, all of them counted. */
 class DroppedFields {
   readonly fields: DroppedField[] = [];
@@ -170,9 +173,6 @@ class DroppedFields {
     if (this.fields.length < MAX_DROPPED_LISTED) this.fields.push(quantity === undefined ? { path, problem } : { path, problem, quantity });
   }
 }
-
-/** Ignored fields listed per answer (all are counted): enough for a log line, bounded for 100 000 bad items. */
-export const MAX_DROPPED_LISTED = 10;
 
 /**
  * Reads every item of `list` (at path `at`) with `read`, yielding every ITEMS_PER_STEP items.
