@@ -13,6 +13,7 @@ import { TargetPool, type PoolSettings } from './scheduler/targetPool';
 import { inShard, type Shard } from './scheduler/shard';
 import { targetKey, type TargetRecord } from './scheduler/targetRecord';
 import { UpstreamClient } from './upstream/client';
+import { DroppedFieldLog } from './upstream/droppedFieldLog';
 
 export interface ExporterOptions {
   logger: Logger;
@@ -48,6 +49,7 @@ export class Exporter {
   private current: ExporterConfig;
   private readonly logger: Logger;
   private readonly throttle = new LogThrottle();
+  private readonly droppedFieldLog: DroppedFieldLog;
   private shuttingDown = false;
   private discovery?: DiscoveryManager;
   /** The reload in progress (settled when none): the next one waits for it. */
@@ -58,6 +60,7 @@ export class Exporter {
     private readonly options: ExporterOptions,
   ) {
     this.logger = options.logger;
+    this.droppedFieldLog = new DroppedFieldLog(this.logger);
     this.current = config;
     this.self = options.selfMetrics ?? new SelfMetrics();
     this.client = this.newClient(config.upstream);
@@ -69,6 +72,7 @@ export class Exporter {
           this.logger.warn({ target: record.key, reason: error.reason, status: error.status }, error.message);
         }
       },
+      onParsed: (record, dropped) => this.droppedFieldLog.report(record.key, dropped),
       onRecovery: (record) => {
         // Recoveries share the failures' budget, so a flapping upstream cannot flood the log
         // either; either way the target's next failure is logged at once.

@@ -4,7 +4,7 @@
  * neither takes quadratic time nor holds the event loop.
  */
 import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
-import type { InstanceItem, ProcessSnapshot, ResourceAmounts, TargetStatus } from './snapshot';
+import type { InstanceItem, ProcessSnapshot, ProcessSpec, Resources, TargetStatus } from './snapshot';
 
 /** Everything the exporter reports about one process type of one target. */
 export interface ProcessRow {
@@ -28,12 +28,16 @@ export interface ProcessRow {
   /** Distinct (name, cluster_link) of the type's process items, in upstream order. */
   infos: Array<{ name: string; cluster_link: string }>;
   instances: InstanceItem[];
-  /** [reason, instances whose container last terminated with it], sorted by reason; empty reasons not counted. */
+  /** [last termination reason, instances], sorted by reason; instances without a reason are not counted. */
   last_terminated_by_reason: Array<[string, number]>;
+  // From the type's spec (per type, whatever the number of process items); absent when not sent.
   plan_name?: string;
-  resource_limit?: ResourceAmounts;
-  resource_request?: ResourceAmounts;
+  /** Per replica. */
+  resource_limit?: Resources;
+  /** Per replica. */
+  resource_request?: Resources;
   autoscaling?: boolean;
+  /** The autoscaling range from `scaling_config` (the platform sends null when autoscaling is off); absent without one. */
   autoscaling_min_replicas?: number;
   autoscaling_max_replicas?: number;
 }
@@ -53,6 +57,18 @@ function emptyRow(process_type: string): ProcessRow {
   };
 }
 
+/** Copies a spec's optional fields onto its row; fields the spec lacks stay absent. */
+function applySpecDepth(r: ProcessRow, s: ProcessSpec): void {
+  if (s.plan_name !== undefined) r.plan_name = s.plan_name;
+  if (s.resource_limit) r.resource_limit = s.resource_limit;
+  if (s.resource_request) r.resource_request = s.resource_request;
+  if (s.autoscaling !== undefined) r.autoscaling = s.autoscaling;
+  if (s.scaling) {
+    if (s.scaling.min_replicas !== undefined) r.autoscaling_min_replicas = s.scaling.min_replicas;
+    if (s.scaling.max_replicas !== undefined) r.autoscaling_max_replicas = s.scaling.max_replicas;
+  }
+}
+
 /**
  * The platform's rule (upstream-api.md): a stopped process is settled once nothing is healthy;
  * a started one once every target replica is healthy and none failed. Without a known
@@ -68,6 +84,20 @@ function settledBy(row: ProcessRow): 0 | 1 | undefined {
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Adds one to `counts[type][key]`. */
+function countIn(counts: Map<string, Map<string, number>>, type: string, key: string): void {
+  let byKey = counts.get(type);
+  if (!byKey) {
+    byKey = new Map();
+    counts.set(type, byKey);
+  }
+  byKey.set(key, (byKey.get(key) ?? 0) + 1);
+}
+
+/** A type's counts as [key, count] sorted by key; [] for a type with none. */
+const sortedCounts = (counts: Map<string, Map<string, number>>, type: string): Array<[string, number]> =>
+  [...(counts.get(type)?.entries() ?? [])].sort((a, b) => byName(a[0], b[0]));
 
 /**
  * Folds a snapshot into one row per process type seen in processes, specs or instances,
@@ -112,27 +142,26 @@ export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> 
     r.target_replicas = s.target_replicas;
     r.max_replicas = s.max_replicas;
     r.target_status = s.target_status;
+    applySpecDepth(r, s);
     if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
   const states = new Map<string, Map<string, number>>();
+  const reasons = new Map<string, Map<string, number>>();
   for (const i of snapshot.instances) {
     const r = row(i.process_type);
     r.instances.push(i);
     if (i.ready) r.ready_instances += 1;
     r.restarts += i.restart_count;
-    let byState = states.get(i.process_type);
-    if (!byState) {
-      byState = new Map();
-      states.set(i.process_type, byState);
-    }
-    byState.set(i.state, (byState.get(i.state) ?? 0) + 1);
+    countIn(states, i.process_type, i.state);
+    const reason = i.last_terminated?.reason;
+    if (reason) countIn(reasons, i.process_type, reason);
     if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
   for (const r of rows.values()) {
-    const byState = states.get(r.process_type);
-    if (byState) r.instances_by_state = [...byState.entries()].sort((a, b) => byName(a[0], b[0]));
+    r.instances_by_state = sortedCounts(states, r.process_type);
+    r.last_terminated_by_reason = sortedCounts(reasons, r.process_type);
     if (hasProcessItem.has(r.process_type) && r.latest_version !== undefined) {
       let stale = 0;
       for (const i of r.instances) if (i.version !== undefined && i.version !== r.latest_version) stale += 1;

@@ -29,12 +29,19 @@ export interface InstanceItem {
   image: string;
   /** Unix seconds; undefined when missing or unparsable. */
   start_time?: number;
-  /** The container's last termination (terminated_info); absent when it never terminated. */
-  last_terminated?: { reason?: string; exit_code?: number };
+  /** The container's last termination (`terminated_info`); absent when it never terminated ({} or null). */
+  last_terminated?: LastTermination;
 }
 
-/** CPU and memory of one replica, in cores and bytes. */
-export interface ResourceAmounts {
+/** Why an instance's container last ended; either part may be unknown. */
+export interface LastTermination {
+  /** Kubernetes' reason (`OOMKilled`, `Error`, ...) as sent, at most 128 characters; absent when null or empty. */
+  reason?: string;
+  exit_code?: number;
+}
+
+/** CPU and memory of one replica, from Kubernetes quantities; a resource is absent when not sent or unparsable. */
+export interface Resources {
   cpu_cores?: number;
   memory_bytes?: number;
 }
@@ -45,17 +52,34 @@ export interface ProcessSpec {
   target_replicas?: number;
   max_replicas?: number;
   target_status?: TargetStatus;
-  /** Name of the resource plan. */
+  /** The resource plan (`plan_name`), at most 128 characters. */
   plan_name?: string;
-  resource_limit?: ResourceAmounts;
-  resource_request?: ResourceAmounts;
-  /** Whether autoscaling is on; undefined when unknown. */
+  /** Per replica: `resource_limit`, or `resource_limit_quota` for a resource the limit does not name. */
+  resource_limit?: Resources;
+  /** Per replica: `resource_requests`. */
+  resource_request?: Resources;
   autoscaling?: boolean;
+  /** `scaling_config` (null when autoscaling is off). */
   scaling?: { min_replicas?: number; max_replicas?: number };
+}
+
+/** An optional field the parser ignored because its value was of the wrong kind or unparsable. */
+export interface DroppedField {
+  /** Where, as `process_packages[0].resource_limit.cpu`. */
+  path: string;
+  /** What was wrong; the value is named by its kind, except a quantity, quoted as sent. */
+  problem: string;
+  /** The unparsable quantity as sent (so each distinct one is logged once). */
+  quantity?: string;
 }
 
 export interface ProcessSnapshot {
   processes: ProcessItem[];
   instances: InstanceItem[];
   specs: ProcessSpec[];
+  /**
+   * The optional fields ignored in this answer (the first MAX_DROPPED_LISTED of them, in body
+   * order) and how many there were; absent when none was.
+   */
+  dropped?: { fields: DroppedField[]; total: number };
 }

@@ -39,6 +39,8 @@ export interface PoolEvents {
   onFailure?(record: TargetRecord, error: UpstreamError): void;
   /** A fetch succeeded after the previous one had failed. */
   onRecovery?(record: TargetRecord): void;
+  /** A fetch succeeded; `dropped` lists the optional fields its answer's parse ignored (undefined: none). */
+  onParsed?(record: TargetRecord, dropped: ProcessSnapshot['dropped']): void;
 }
 
 export class TargetPool {
@@ -227,6 +229,7 @@ export class TargetPool {
       .then(
         async (snapshot) => {
           const wasDown = record.health === 'down';
+          this.events.onParsed?.(record, snapshot.dropped);
           // In slices, like parsing and rendering: a large target must not hold the event loop.
           await record.succeeded(await runInSlices(aggregateSteps(snapshot)), attempt.startedAt, Date.now());
           if (wasDown) this.events.onRecovery?.(record);

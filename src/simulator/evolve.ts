@@ -60,7 +60,7 @@ export function evolveModel(m: TargetModel, tick: number, nowMs: number, random:
       i.richStatus = 'Running';
       i.stateMessage = null;
       i.ready = true;
-      i.terminated = null;
+      // The restarted container keeps its last termination, as Kubernetes' lastState does.
       i.restartCount += 1;
       changed = true;
     }
@@ -148,7 +148,8 @@ export function evolveModel(m: TargetModel, tick: number, nowMs: number, random:
   if (!busy && random() < c.scale && m.packages.length > 0) {
     const pkg = m.packages[Math.floor(random() * m.packages.length)];
     const proc = m.processes.find((p) => p.type === pkg.name && p.version === m.version);
-    if (proc && pkg.targetStatus === 'start') {
+    // An autoscaled process's replicas are the autoscaler's, not the user's.
+    if (proc && pkg.targetStatus === 'start' && pkg.autoscaling !== true) {
       const up = random() < 0.5 ? pkg.targetReplicas < pkg.maxReplicas : pkg.targetReplicas <= 1;
       if (up) {
         pkg.targetReplicas += 1;

@@ -14,7 +14,8 @@ export const DEMO_ACCESS_TOKEN = 'demo-access-token-not-for-production';
 
 /**
  * Eight targets over three apps, both environments and several modules, one per interesting
- * state: healthy, cnative, rollout, crashloop, failed, stopped.
+ * state: healthy, cnative, rollout, crashloop (an OOMKilled instance whose restarts grow),
+ * failed, stopped, autoscaled (a process held at its autoscaling maximum).
  */
 export function demoFleet(): SimTarget[] {
   return [
@@ -25,7 +26,7 @@ export function demoFleet(): SimTarget[] {
     { app_code: 'demo-blog', module_name: 'default', environment: 'prod', scenario: 'crashloop', processTypes: ['web', 'worker'], instancesPerType: 2 },
     { app_code: 'demo-blog', module_name: 'default', environment: 'stag', scenario: 'healthy', processTypes: ['web'], instancesPerType: 1 },
     { app_code: 'demo-ops', module_name: 'default', environment: 'prod', scenario: 'failed', processTypes: ['web', 'worker'], instancesPerType: 3 },
-    { app_code: 'demo-ops', module_name: 'console', environment: 'prod', scenario: 'cnative', processTypes: ['web', 'worker'], instancesPerType: 1 },
+    { app_code: 'demo-ops', module_name: 'console', environment: 'prod', scenario: 'autoscaled', processTypes: ['web', 'worker'], instancesPerType: 1 },
   ];
 }
 

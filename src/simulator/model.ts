@@ -13,7 +13,7 @@ import type { Scenario, SimTarget } from './types';
 export const SIM_EPOCH_MS = Date.UTC(2024, 7, 16, 2, 7, 55);
 
 /** Scenarios whose 200 body is rendered from a model. */
-export type BodyScenario = 'healthy' | 'cnative' | 'rollout' | 'crashloop' | 'failed' | 'stopped' | 'empty';
+export type BodyScenario = 'healthy' | 'cnative' | 'rollout' | 'crashloop' | 'failed' | 'stopped' | 'empty' | 'old_server' | 'odd_quantities' | 'autoscaled';
 
 export interface InstanceModel {
   name: string;
@@ -48,13 +48,26 @@ export interface ProcessModel {
   removeAt?: number;
 }
 
+/** CPU and memory quantities as the platform sends them (Kubernetes strings, possibly odd). */
+export interface QuantitiesModel {
+  cpu?: string;
+  memory?: string;
+}
+
 export interface PackageModel {
   name: string;
   targetReplicas: number;
   targetStatus: 'start' | 'stop';
   maxReplicas: number;
-  cpu: string;
-  memory: string;
+  // Fields current servers add; null = not rendered (an older server).
+  planName: string | null;
+  limit: QuantitiesModel | null;
+  requests: QuantitiesModel | null;
+  /** resource_limit_quota: cpu millicores, memory MiB. */
+  quota: { cpu: number; memory: number } | null;
+  autoscaling: boolean | null;
+  /** scaling_config; null when autoscaling is off. */
+  scaling: { min: number; max: number } | null;
 }
 
 export interface TargetModel {
@@ -63,6 +76,8 @@ export interface TargetModel {
   environment: string;
   scenario: BodyScenario;
   cnative: boolean;
+  /** An older server: no terminated_info and none of the packages' newer fields. */
+  oldServer: boolean;
   /** Latest release version. */
   version: number;
   types: string[];
@@ -83,6 +98,9 @@ export function bodyScenarioOf(s: Scenario): BodyScenario | undefined {
     case 'failed':
     case 'stopped':
     case 'empty':
+    case 'old_server':
+    case 'odd_quantities':
+    case 'autoscaled':
       return s;
     case 'slow':
     case 'trickle':
@@ -131,10 +149,48 @@ export function commandFor(type: string): string {
   }
 }
 
+/** Limits per replica: cpu in millicores ("4000m"), memory in MiB ("2048Mi"), as the platform's plans give. */
 function limitsFor(type: string): { cpu: string; memory: string } {
   if (type === 'web') return { cpu: '4000m', memory: '2048Mi' };
   if (type === 'worker') return { cpu: '2000m', memory: '1024Mi' };
   return { cpu: '1000m', memory: '512Mi' };
+}
+
+/**
+ * The `odd_quantities` scenario's resources, by type index (cycling): every quantity form
+ * Kubernetes accepts, one it refuses ("bogus"), and a type with only resource_limit_quota.
+ */
+export const ODD_QUANTITIES: ReadonlyArray<Pick<PackageModel, 'limit' | 'requests' | 'quota'>> = [
+  { limit: { cpu: '1.5', memory: '1Gi' }, requests: { cpu: '500m', memory: '512M' }, quota: null },
+  { limit: { cpu: 'bogus', memory: '1e3' }, requests: { cpu: '2.5e-1', memory: '1073741824' }, quota: null },
+  { limit: null, requests: null, quota: { cpu: 1500, memory: 768 } },
+];
+
+/** The `autoscaled` scenario's range for its first type: held at the maximum. */
+export const AUTOSCALED_RANGE = { min: 1, max: 4 } as const;
+
+/** The package of `type` in `scenario` with `n` target replicas. */
+function packageFor(type: string, typeIndex: number, scenario: BodyScenario, n: number): PackageModel {
+  const lim = limitsFor(type);
+  const pkg: PackageModel = {
+    name: type,
+    targetReplicas: n,
+    targetStatus: scenario === 'stopped' ? 'stop' : 'start',
+    maxReplicas: Math.max(5, n * 2),
+    planName: type === 'web' ? 'default' : 'small',
+    limit: lim,
+    requests: { cpu: '200m', memory: '256Mi' },
+    quota: { cpu: parseInt(lim.cpu, 10), memory: parseInt(lim.memory, 10) },
+    autoscaling: false,
+    scaling: null,
+  };
+  if (scenario === 'old_server') return { ...pkg, planName: null, limit: null, requests: null, quota: null, autoscaling: null };
+  if (scenario === 'odd_quantities') return { ...pkg, ...ODD_QUANTITIES[typeIndex % ODD_QUANTITIES.length] };
+  if (scenario === 'autoscaled' && typeIndex === 0) {
+    return { ...pkg, targetReplicas: AUTOSCALED_RANGE.max, maxReplicas: AUTOSCALED_RANGE.max, autoscaling: true, scaling: { ...AUTOSCALED_RANGE } };
+  }
+  if (scenario === 'cnative' && type === 'web') return { ...pkg, autoscaling: true, scaling: { min: Math.max(1, n), max: pkg.maxReplicas } };
+  return pkg;
 }
 
 export function clusterLinkFor(m: { appCode: string; moduleName: string; environment: string }, type: string): string {
@@ -194,7 +250,8 @@ export function buildModel(t: SimTarget, scenario: BodyScenario): TargetModel {
     moduleName: t.module_name,
     environment: t.environment,
     scenario,
-    cnative: scenario === 'cnative',
+    cnative: scenario === 'cnative' || scenario === 'autoscaled',
+    oldServer: scenario === 'old_server',
     version,
     types: scenario === 'empty' ? [] : [...types],
     processes: [],
@@ -205,21 +262,13 @@ export function buildModel(t: SimTarget, scenario: BodyScenario): TargetModel {
   };
   if (scenario === 'empty') return m;
 
-  for (const type of types) {
-    const lim = limitsFor(type);
-    m.packages.push({
-      name: type,
-      targetReplicas: n,
-      targetStatus: scenario === 'stopped' ? 'stop' : 'start',
-      maxReplicas: Math.max(5, n * 2),
-      cpu: lim.cpu,
-      memory: lim.memory,
-    });
-  }
+  types.forEach((type, typeIndex) => m.packages.push(packageFor(type, typeIndex, scenario, n)));
   if (scenario === 'stopped') return m;
 
   types.forEach((type, typeIndex) => {
     const first = typeIndex === 0;
+    // The autoscaled type runs as many replicas as its package wants (the range's maximum).
+    const replicas = m.packages[typeIndex].targetReplicas;
     const proc = (v: number, replicas: number): ProcessModel => ({
       type,
       name: deploymentName(t.app_code, t.module_name, type),
@@ -253,9 +302,9 @@ export function buildModel(t: SimTarget, scenario: BodyScenario): TargetModel {
       return;
     }
 
-    m.processes.push(proc(version, n));
+    m.processes.push(proc(version, replicas));
     const bad = first && (scenario === 'crashloop' || scenario === 'failed') ? Math.min(n, Math.max(1, Math.floor(n / 2))) : 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < replicas; i++) {
       const x = inst(version, i);
       if (i < bad && scenario === 'crashloop') {
         x.crashing = true;
@@ -263,7 +312,8 @@ export function buildModel(t: SimTarget, scenario: BodyScenario): TargetModel {
         x.richStatus = 'CrashLoopBackOff';
         x.stateMessage = 'back-off 5m0s restarting failed container';
         x.restartCount = 3 + 2 * i;
-        x.terminated = { exit_code: 1, reason: 'Error' };
+        // Killed for memory, restarted, killed again: the pattern the OOM alert is for.
+        x.terminated = i % 2 === 0 ? { exit_code: 137, reason: 'OOMKilled' } : { exit_code: 1, reason: 'Error' };
       } else if (i < bad && scenario === 'failed') {
         x.state = 'Failed';
         x.richStatus = 'Failed';
@@ -328,39 +378,13 @@ export function renderBody(m: TargetModel, onlyLatest: boolean, restartGrowth: n
       ready: i.ready,
       restart_count: i.restartCount + (i.crashing ? restartGrowth : 0),
     };
-    if (i.terminated) item.terminated_info = i.terminated;
+    // Cloud-native servers send {} for a container that never terminated; others leave it out.
+    if (i.terminated && !m.oldServer) item.terminated_info = i.terminated;
+    else if (m.cnative) item.terminated_info = {};
     item.version = String(i.version);
     return item;
   });
-  const specs = m.packages.map((p) => {
-    const base: Record<string, unknown> = {
-      name: p.name,
-      target_replicas: p.targetReplicas,
-      target_status: p.targetStatus,
-      max_replicas: p.maxReplicas,
-      resource_limit: { cpu: p.cpu, memory: p.memory },
-      resource_limit_quota: { cpu: parseInt(p.cpu, 10), memory: parseInt(p.memory, 10) },
-    };
-    if (!m.cnative) return base;
-    const autoscaling = p.name === 'web';
-    return {
-      ...base,
-      plan_name: autoscaling ? 'default' : 'small',
-      autoscaling,
-      scaling_config: autoscaling
-        ? {
-            min_replicas: Math.max(1, p.targetReplicas),
-            max_replicas: p.maxReplicas,
-            metrics: [{ type: 'Resource', metric: 'cpuUtilization', value: '85' }],
-            policy: 'default',
-          }
-        : null,
-      resource_requests: { cpu: '200m', memory: '256Mi' },
-      cpu_limit: p.cpu,
-      memory_limit: p.memory,
-      proc_command: commandFor(p.name),
-    };
-  });
+  const specs = m.packages.map((p) => renderSpec(p, m.cnative));
   const body: Record<string, unknown> = {
     processes: {
       items: processItems,
@@ -375,6 +399,32 @@ export function renderBody(m: TargetModel, onlyLatest: boolean, restartGrowth: n
   if (m.cnative) body.cnative_proc_specs = specs;
   else body.process_packages = specs;
   return body;
+}
+
+/** A package as process_packages / cnative_proc_specs list it; fields an older server lacks are left out. */
+function renderSpec(p: PackageModel, cnative: boolean): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    name: p.name,
+    target_replicas: p.targetReplicas,
+    target_status: p.targetStatus,
+    max_replicas: p.maxReplicas,
+  };
+  if (p.limit) spec.resource_limit = { ...p.limit };
+  if (p.quota) spec.resource_limit_quota = { ...p.quota };
+  if (p.planName !== null) spec.plan_name = p.planName;
+  if (p.autoscaling !== null) {
+    spec.autoscaling = p.autoscaling;
+    spec.scaling_config = p.scaling
+      ? { min_replicas: p.scaling.min, max_replicas: p.scaling.max, metrics: [{ type: 'Resource', metric: 'cpuUtilization', value: '85' }], policy: 'default' }
+      : null;
+  }
+  if (p.requests) spec.resource_requests = { ...p.requests };
+  if (cnative && p.limit) {
+    spec.cpu_limit = p.limit.cpu;
+    spec.memory_limit = p.limit.memory;
+    spec.proc_command = commandFor(p.name);
+  }
+  return spec;
 }
 
 /** Whether the rendered body depends on the request counter (so it must not be cached). */

@@ -9,10 +9,13 @@ export type Scenario =
   | 'healthy' // every process at target, all instances Running/ready, process_packages variant
   | 'cnative' // healthy, but the body uses cnative_proc_specs instead of process_packages
   | 'rollout' // two versions of a process side by side: old-version (stale) instances still running
-  | 'crashloop' // instances restarting (restart_count grows), some not ready, failed > 0
+  | 'crashloop' // instances restarting (restart_count grows), some not ready, failed > 0; last terminated OOMKilled (137) or Error (1)
   | 'failed' // failed instances (state Failed, failed > 0)
   | 'stopped' // target_status stop, no process items, no instances, package still listed
   | 'empty' // never deployed: 200 with empty processes, instances and packages
+  | 'old_server' // healthy, from an older server: no terminated_info, packages without plan, resources or autoscaling
+  | 'odd_quantities' // healthy, packages with odd Kubernetes quantities ("1.5", "1Gi", "512M", "1e3", "bogus") and a quota-only type
+  | 'autoscaled' // cnative; the first type autoscaled (scaling_config min 1, max 4) and held at its maximum, 4 replicas
   // faults
   | 'bad_request' // 400 {"code": "VALIDATION_ERROR", "detail": ..., "fields_detail": {...}}
   | 'bad_request_numeric' // 400 {"code": 40000, "detail": ...}

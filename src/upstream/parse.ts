@@ -11,16 +11,15 @@
  * Written as steps (src/slices.ts): the client runs them in slices, so a body of 100 000 items
  * never holds the event loop for long.
  */
-import type { InstanceItem, ProcessItem, ProcessSnapshot, ProcessSpec, TargetStatus } from '../model/snapshot';
+import type { DroppedField, InstanceItem, ProcessItem, ProcessSnapshot, ProcessSpec, TargetStatus } from '../model/snapshot';
 import { ITEMS_PER_STEP, runAtOnce, type Steps } from '../slices';
+import { readDepthSpecFields, readTermination, type Drop } from './depthFields';
 import { UpstreamError } from './errors';
+import { isObject, kindOf, natural, type Json } from './jsonValues';
 
-const DIGITS = /^\d+$/;
 /** Strings a message may quote (they look like a number); any other string is named by its kind only. */
 const NUMBER_LIKE = /^[-+.\deE ]{1,24}$/;
 const KNOWN_PARTS = ['processes', 'instances', 'process_packages', 'cnative_proc_specs'];
-
-type Json = Record<string, unknown>;
 
 /** A body of the wrong shape: where (`processes.items[0].type`) and what was expected. */
 class ShapeIssue extends Error {
@@ -37,34 +36,11 @@ class ShapeIssue extends Error {
   }
 }
 
-/** "a string", "a list", "null", ... for messages. */
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return `a ${typeof v}`;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A bad value as a message shows it: a number or a number-like string as itself, anything else by its kind. */
 function shown(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string' && NUMBER_LIKE.test(v)) return JSON.stringify(v);
   return kindOf(v);
-}
-
-/** A non-negative safe integer, or a string of one; anything else → undefined. */
-function natural(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-  if (typeof v === 'string' && DIGITS.test(v)) {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : undefined;
-  }
-  return undefined;
 }
 
 /** A count (replicas, restarts, ...): a non-negative integer or a string of one; null/absent → undefined. */
@@ -153,9 +129,9 @@ function readProcess(v: unknown): ProcessItem {
   };
 }
 
-function readInstance(v: unknown): InstanceItem {
+function readInstance(v: unknown, drop: Drop): InstanceItem {
   const i = objectAt(v, '');
-  return {
+  const item: InstanceItem = {
     process_type: requiredName(i.process_type, 'process_type'),
     name: optionalText(i.name, 'name'),
     state: optionalText(i.state, 'state') || 'Unknown',
@@ -165,24 +141,51 @@ function readInstance(v: unknown): InstanceItem {
     image: optionalText(i.image, 'image'),
     start_time: unixSeconds(i.start_time, 'start_time'),
   };
+  // Optional fields the platform added later are set only when present, so older servers'
+  // snapshots keep their shape.
+  const last = readTermination(i.terminated_info, drop);
+  if (last) item.last_terminated = last;
+  return item;
 }
 
-function readSpec(v: unknown): ProcessSpec {
+function readSpec(v: unknown, drop: Drop): ProcessSpec {
   const s = objectAt(v, '');
-  return {
+  const spec: ProcessSpec = {
     name: requiredName(s.name, 'name'),
     target_replicas: count(s.target_replicas, 'target_replicas'),
     max_replicas: count(s.max_replicas, 'max_replicas'),
     target_status: targetStatus(s.target_status),
   };
+  readDepthSpecFields(s, spec, drop);
+  return spec;
 }
 
-/** Reads every item of `list` (at path `at`) with `read`, yielding every ITEMS_PER_STEP items. */
-function* readList<T>(list: readonly unknown[], at: string, read: (v: unknown) => T): Steps<T[]> {
+/** Ignored fields listed per answer (all are counted): enough for a log line, bounded for 100 000 bad items. */
+export const MAX_DROPPED_LISTED = 10;
+
+/** The ignored optional fields of one body: the first few in full, all of them counted. */
+class DroppedFields {
+  readonly fields: DroppedField[] = [];
+  total = 0;
+
+  add(path: string, problem: string, quantity?: string): void {
+    this.total += 1;
+    if (this.fields.length < MAX_DROPPED_LISTED) this.fields.push(quantity === undefined ? { path, problem } : { path, problem, quantity });
+  }
+}
+
+/**
+ * Reads every item of `list` (at path `at`) with `read`, yielding every ITEMS_PER_STEP items.
+ * `read` reports ignored optional fields with paths relative to the item.
+ */
+function* readList<T>(list: readonly unknown[], at: string, read: (v: unknown, drop: Drop) => T, dropped: DroppedFields): Steps<T[]> {
   const out = new Array<T>(list.length);
-  for (let k = 0; k < list.length; k++) {
+  let k = 0;
+  // The item's path is spelled out only when something in it is dropped.
+  const drop: Drop = (path, problem, quantity) => dropped.add(`${at}[${k}].${path}`, problem, quantity);
+  for (; k < list.length; k++) {
     try {
-      out[k] = read(list[k]);
+      out[k] = read(list[k], drop);
     } catch (err) {
       throw err instanceof ShapeIssue ? err.under(`${at}[${k}]`) : err;
     }
@@ -192,8 +195,9 @@ function* readList<T>(list: readonly unknown[], at: string, read: (v: unknown) =
 }
 
 function* readBody(b: Json): Steps<ProcessSnapshot> {
-  const processes = yield* readList(itemsOf(b.processes, 'processes'), 'processes.items', readProcess);
-  const instances = yield* readList(itemsOf(b.instances, 'instances'), 'instances.items', readInstance);
+  const dropped = new DroppedFields();
+  const processes = yield* readList(itemsOf(b.processes, 'processes'), 'processes.items', readProcess, dropped);
+  const instances = yield* readList(itemsOf(b.instances, 'instances'), 'instances.items', readInstance, dropped);
 
   // process_packages is the classic variant, cnative_proc_specs the cloud-native one; a server
   // sends one or the other. Should both arrive, the first entry for a name wins. Both are read
@@ -201,13 +205,15 @@ function* readBody(b: Json): Steps<ProcessSnapshot> {
   const specs: ProcessSpec[] = [];
   const seen = new Set<string>();
   for (const part of ['process_packages', 'cnative_proc_specs'] as const) {
-    for (const s of yield* readList(listAt(b[part], part), part, readSpec)) {
+    for (const s of yield* readList(listAt(b[part], part), part, readSpec, dropped)) {
       if (seen.has(s.name)) continue;
       seen.add(s.name);
       specs.push(s);
     }
   }
-  return { processes, instances, specs };
+  const snapshot: ProcessSnapshot = { processes, instances, specs };
+  if (dropped.total > 0) snapshot.dropped = { fields: dropped.fields, total: dropped.total };
+  return snapshot;
 }
 
 /**

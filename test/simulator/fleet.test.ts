@@ -8,12 +8,34 @@ test('demoFleet covers every interesting state over a few apps, modules and both
   const fleet = demoFleet();
   expect(fleet.length).toBeGreaterThanOrEqual(6);
   expect(fleet.length).toBeLessThanOrEqual(10);
-  expect(new Set(fleet.map((t) => t.scenario))).toEqual(new Set(['healthy', 'cnative', 'rollout', 'crashloop', 'failed', 'stopped']));
+  expect(new Set(fleet.map((t) => t.scenario))).toEqual(new Set(['healthy', 'cnative', 'rollout', 'crashloop', 'failed', 'stopped', 'autoscaled']));
   expect(new Set(fleet.map((t) => t.environment))).toEqual(new Set(['prod', 'stag']));
   expect(new Set(fleet.map((t) => t.app_code)).size).toBeGreaterThan(1);
   expect(new Set(fleet.map((t) => t.module_name)).size).toBeGreaterThan(1);
   const keys = fleet.map((t) => `${t.app_code}/${t.module_name}/${t.environment}`);
   expect(new Set(keys).size).toBe(keys.length);
+});
+
+test('the demo fleet shows an OOMKilled instance whose restarts grow and a process held at its autoscaling maximum', async () => {
+  const sim = await startSimulator({ targets: demoFleet() });
+  try {
+    const crash = demoFleet().find((t) => t.scenario === 'crashloop')!;
+    const oomRestarts = async (): Promise<number[]> =>
+      (await getProcesses(sim, crash.app_code, crash.module_name, crash.environment)).instances.items
+        .filter((i) => (i.terminated_info as { reason?: string } | undefined)?.reason === 'OOMKilled')
+        .map((i) => i.restart_count);
+    const before = await oomRestarts();
+    expect(before).toHaveLength(1);
+    expect((await oomRestarts())[0]).toBe(before[0] + 1);
+
+    const scaled = demoFleet().find((t) => t.scenario === 'autoscaled')!;
+    const body = await getProcesses(sim, scaled.app_code, scaled.module_name, scaled.environment);
+    const web = body.cnative_proc_specs?.find((s) => s.name === 'web');
+    expect(web).toMatchObject({ autoscaling: true, scaling_config: { min_replicas: 1, max_replicas: 4 } });
+    expect(body.processes.items.find((p) => p.type === 'web')).toMatchObject({ replicas: 4, success: 4 });
+  } finally {
+    await sim.close();
+  }
 });
 
 test('generateFleet: n unique, stable, healthy-ish targets', () => {

@@ -2,6 +2,8 @@
 import { startSimulator, type SimTarget, type Simulator } from '../../src/simulator';
 import { get, getProcesses, processesPath, type ProcessListBody } from './helpers';
 import { simTarget } from '../helpers/targets';
+import { aggregate, type ProcessRow } from '../../src/model/aggregate';
+import { parseProcessList } from '../../src/upstream/parse';
 
 const PROD = 'prod';
 
@@ -27,6 +29,9 @@ const TARGETS: SimTarget[] = [
   simTarget('shape-app', 'wrong_shape'),
   simTarget('redirect-app', 'redirect'),
   simTarget('body-app', 'healthy', { body: { processes: { items: [] }, custom: 'verbatim ✓' } }),
+  simTarget('old-app', 'old_server', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
+  simTarget('odd-app', 'odd_quantities', { processTypes: ['web', 'worker', 'beat'], instancesPerType: 1 }),
+  simTarget('scaled-app', 'autoscaled', { processTypes: ['web', 'worker'], instancesPerType: 2 }),
 ];
 
 let sim: Simulator;
@@ -322,3 +327,123 @@ test('setScenario switches an existing target', async () => {
   sim.removeTarget('switch-app', 'default', PROD);
   expect((await get(sim, processesPath('switch-app', 'default', PROD))).status).toBe(404);
 });
+
+describe('why instances die, what processes may use, how far they may scale', () => {
+  /** The simulator's body as the exporter reads it: rows by type, and the snapshot's ignored fields. */
+  async function rowsOf(app: string): Promise<{ body: ProcessListBody; rows: Map<string, ProcessRow>; dropped: unknown }> {
+    const body = await getProcesses(sim, app, 'default', PROD);
+    const snapshot = parseProcessList(body);
+    return { body, rows: new Map(aggregate(snapshot).map((r) => [r.process_type, r])), dropped: snapshot.dropped };
+  }
+  const depthOf = (r: ProcessRow | undefined) => ({
+    plan_name: r?.plan_name,
+    resource_limit: r?.resource_limit,
+    resource_request: r?.resource_request,
+    autoscaling: r?.autoscaling,
+    autoscaling_min_replicas: r?.autoscaling_min_replicas,
+    autoscaling_max_replicas: r?.autoscaling_max_replicas,
+  });
+
+  it('process_packages (healthy) carries plan, limits, requests, quota and autoscaling off', async () => {
+    const { body, rows, dropped } = await rowsOf('healthy-app');
+    expect(body.process_packages?.[0]).toMatchObject({
+      plan_name: 'default',
+      resource_limit: { cpu: '4000m', memory: '2048Mi' },
+      resource_requests: { cpu: '200m', memory: '256Mi' },
+      resource_limit_quota: { cpu: 4000, memory: 2048 },
+      autoscaling: false,
+      scaling_config: null,
+    });
+    expect(dropped).toBeUndefined();
+    expect(depthOf(rows.get('web'))).toEqual({
+      plan_name: 'default',
+      resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 },
+      resource_request: { cpu_cores: 0.2, memory_bytes: 268435456 },
+      autoscaling: false,
+      autoscaling_min_replicas: undefined,
+      autoscaling_max_replicas: undefined,
+    });
+    expect(depthOf(rows.get('worker'))).toMatchObject({ plan_name: 'small', resource_limit: { cpu_cores: 2, memory_bytes: 1073741824 } });
+    // Nothing ever terminated: no terminated_info, no reason counted.
+    expect(body.instances.items.every((i) => !('terminated_info' in i))).toBe(true);
+    expect(rows.get('web')?.last_terminated_by_reason).toEqual([]);
+  });
+
+  it('cnative_proc_specs (cnative) carries the same fields, terminated_info {} and an autoscaled web', async () => {
+    const { body, rows, dropped } = await rowsOf('cnative-app');
+    expect(body.instances.items.every((i) => JSON.stringify(i.terminated_info) === '{}')).toBe(true);
+    expect(dropped).toBeUndefined();
+    expect(depthOf(rows.get('web'))).toEqual({
+      plan_name: 'default',
+      resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 },
+      resource_request: { cpu_cores: 0.2, memory_bytes: 268435456 },
+      autoscaling: true,
+      autoscaling_min_replicas: 2,
+      autoscaling_max_replicas: 5,
+    });
+    expect(depthOf(rows.get('worker'))).toMatchObject({ autoscaling: false, autoscaling_max_replicas: undefined });
+    expect(rows.get('web')?.instances.every((i) => i.last_terminated === undefined)).toBe(true);
+  });
+
+  it('old_server: no terminated_info and packages without the newer fields', async () => {
+    const { body, rows, dropped } = await rowsOf('old-app');
+    for (const p of body.process_packages ?? []) expect(Object.keys(p).sort()).toEqual(['max_replicas', 'name', 'target_replicas', 'target_status']);
+    expect(body.instances.items.every((i) => !('terminated_info' in i))).toBe(true);
+    expect(dropped).toBeUndefined();
+    for (const r of rows.values()) {
+      expect(depthOf(r)).toEqual(depthOf(undefined));
+      expect(r.last_terminated_by_reason).toEqual([]);
+    }
+    expect(rows.get('web')).toMatchObject({ replicas: 2, success: 2, target_replicas: 2, settled: 1 });
+  });
+
+  it('odd_quantities: every form Kubernetes accepts is read, "bogus" alone is dropped, a quota-only type uses the quota', async () => {
+    const { body, rows, dropped } = await rowsOf('odd-app');
+    expect(body.process_packages?.map((p) => [p.resource_limit, p.resource_requests, p.resource_limit_quota])).toEqual([
+      [{ cpu: '1.5', memory: '1Gi' }, { cpu: '500m', memory: '512M' }, undefined],
+      [{ cpu: 'bogus', memory: '1e3' }, { cpu: '2.5e-1', memory: '1073741824' }, undefined],
+      [undefined, undefined, { cpu: 1500, memory: 768 }],
+    ]);
+    expect(rows.get('web')).toMatchObject({ resource_limit: { cpu_cores: 1.5, memory_bytes: 1073741824 }, resource_request: { cpu_cores: 0.5, memory_bytes: 512000000 } });
+    expect(rows.get('worker')?.resource_limit).toEqual({ memory_bytes: 1000 });
+    expect(rows.get('worker')?.resource_request).toEqual({ cpu_cores: 0.25, memory_bytes: 1073741824 });
+    expect(rows.get('beat')?.resource_limit).toEqual({ cpu_cores: 1.5, memory_bytes: 805306368 });
+    expect(rows.get('beat')?.resource_request).toBeUndefined();
+    expect(dropped).toEqual({ total: 1, fields: [{ path: 'process_packages[1].resource_limit.cpu', problem: 'not a Kubernetes quantity: "bogus"', quantity: 'bogus' }] });
+    // The target's other numbers are untouched.
+    expect(rows.get('worker')).toMatchObject({ replicas: 1, success: 1, settled: 1 });
+  });
+
+  it('autoscaled: the first type autoscales from 1 to 4 and runs at its maximum', async () => {
+    const { body, rows } = await rowsOf('scaled-app');
+    expect(body.process_packages).toBeUndefined();
+    expect(body.cnative_proc_specs?.[0]).toMatchObject({ name: 'web', autoscaling: true, scaling_config: { min_replicas: 1, max_replicas: 4 }, target_replicas: 4, max_replicas: 4 });
+    expect(rows.get('web')).toMatchObject({ replicas: 4, success: 4, ready_instances: 4, autoscaling: true, autoscaling_min_replicas: 1, autoscaling_max_replicas: 4, settled: 1 });
+    expect(rows.get('worker')).toMatchObject({ replicas: 2, autoscaling: false });
+    expect(rows.get('worker')?.autoscaling_max_replicas).toBeUndefined();
+  });
+
+  it('crashloop: crash-looping instances were last OOMKilled (137) or Error (1), and their restarts grow', async () => {
+    const first = await rowsOf('crash-app');
+    const second = await rowsOf('crash-app');
+    const crashing = first.body.instances.items.filter((i) => i.rich_status === 'CrashLoopBackOff');
+    expect(crashing.map((i) => i.terminated_info)).toEqual([
+      { exit_code: 137, reason: 'OOMKilled' },
+      { exit_code: 1, reason: 'Error' },
+    ]);
+    expect(first.rows.get('web')?.last_terminated_by_reason).toEqual([
+      ['Error', 1],
+      ['OOMKilled', 1],
+    ]);
+    const oom = (r: typeof first) => r.rows.get('web')?.instances.find((i) => i.last_terminated?.reason === 'OOMKilled');
+    expect(oom(first)?.last_terminated).toEqual({ reason: 'OOMKilled', exit_code: 137 });
+    expect(oom(second)!.restart_count).toBe(oom(first)!.restart_count + 1);
+  });
+
+  it('failed: Failed instances were last OOMKilled', async () => {
+    const { rows } = await rowsOf('failed-app');
+    expect(rows.get('web')?.last_terminated_by_reason).toEqual([['OOMKilled', 1]]);
+    expect(rows.get('worker')?.last_terminated_by_reason).toEqual([]);
+  });
+});
+

@@ -113,4 +113,81 @@ describe('aggregate', () => {
   it('returns no rows for an empty snapshot', () => {
     expect(aggregate(snap([]))).toEqual([]);
   });
+
+  describe('last terminations, capacity and autoscaling', () => {
+    it('counts instances per last termination reason, sorted, skipping instances without a reason', () => {
+      const [web, worker] = aggregate(
+        snap(
+          [proc({ type: 'web', version: 1 }), proc({ type: 'web', version: 2, name: 'w2' }), proc({ type: 'worker', version: 1 })],
+          [
+            inst({ process_type: 'web', last_terminated: { reason: 'OOMKilled', exit_code: 137 } }),
+            inst({ process_type: 'web', last_terminated: { reason: 'Error', exit_code: 1 } }),
+            inst({ process_type: 'web', last_terminated: { reason: 'OOMKilled', exit_code: 137 } }),
+            inst({ process_type: 'web', last_terminated: { exit_code: 2 } }),
+            inst({ process_type: 'web' }),
+            inst({ process_type: 'web', last_terminated: { reason: 'Completed', exit_code: 0 } }),
+            inst({ process_type: 'worker' }),
+          ],
+        ),
+      );
+      expect(web.last_terminated_by_reason).toEqual([
+        ['Completed', 1],
+        ['Error', 1],
+        ['OOMKilled', 2],
+      ]);
+      expect(worker.last_terminated_by_reason).toEqual([]);
+    });
+
+    it('takes plan, limits, requests and the autoscaling range from the spec of the type, whatever the number of process items', () => {
+      const [web] = aggregate(
+        snap(
+          [proc({ type: 'web', version: 1, replicas: 2 }), proc({ type: 'web', version: 2, name: 'w2', replicas: 2 })],
+          [],
+          [
+            {
+              name: 'web',
+              target_replicas: 4,
+              target_status: 'start',
+              plan_name: 'default',
+              resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 },
+              resource_request: { cpu_cores: 0.2 },
+              autoscaling: true,
+              scaling: { min_replicas: 1, max_replicas: 4 },
+            },
+          ],
+        ),
+      );
+      expect(web).toMatchObject({
+        replicas: 4,
+        plan_name: 'default',
+        resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 },
+        resource_request: { cpu_cores: 0.2 },
+        autoscaling: true,
+        autoscaling_min_replicas: 1,
+        autoscaling_max_replicas: 4,
+      });
+      expect(web.resource_request?.memory_bytes).toBeUndefined();
+    });
+
+    it('leaves every depth field absent for an old server', () => {
+      const [web] = aggregate(snap([proc({ type: 'web', version: 1 })], [inst({ process_type: 'web' })], [{ name: 'web', target_replicas: 1, target_status: 'start' }]));
+      for (const key of ['plan_name', 'resource_limit', 'resource_request', 'autoscaling', 'autoscaling_min_replicas', 'autoscaling_max_replicas'] as const) {
+        expect(key in web).toBe(false);
+      }
+      expect(web.last_terminated_by_reason).toEqual([]);
+    });
+
+    it('reports the autoscaling range from scaling_config as sent, whatever the flag, and a partial range in part', () => {
+      const [off] = aggregate(snap([], [], [{ name: 'web', autoscaling: false }]));
+      expect(off.autoscaling).toBe(false);
+      expect(off.autoscaling_min_replicas).toBeUndefined();
+      expect(off.autoscaling_max_replicas).toBeUndefined();
+      const [stale] = aggregate(snap([], [], [{ name: 'web', autoscaling: false, scaling: { min_replicas: 1, max_replicas: 4 } }]));
+      expect([stale.autoscaling, stale.autoscaling_min_replicas, stale.autoscaling_max_replicas]).toEqual([false, 1, 4]);
+      const [partial] = aggregate(snap([], [], [{ name: 'web', scaling: { max_replicas: 6 } }]));
+      expect(partial.autoscaling).toBeUndefined();
+      expect(partial.autoscaling_min_replicas).toBeUndefined();
+      expect(partial.autoscaling_max_replicas).toBe(6);
+    });
+  });
 });

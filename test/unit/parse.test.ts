@@ -53,7 +53,8 @@ describe('parseProcessList', () => {
         start_time: Date.parse('2024-08-16T02:07:55Z') / 1000,
       },
     ]);
-    expect(s.specs).toEqual([{ name: 'web', target_replicas: 3, max_replicas: 5, target_status: 'start' }]);
+    expect(s.specs).toEqual([{ name: 'web', target_replicas: 3, max_replicas: 5, target_status: 'start', resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 } }]);
+    expect(s.dropped).toBeUndefined();
   });
 
   it('reads cnative_proc_specs like process_packages', () => {
@@ -62,7 +63,7 @@ describe('parseProcessList', () => {
     b.cnative_proc_specs = [
       { name: 'web', target_replicas: 2, target_status: 'stop', max_replicas: 4, plan_name: 'default', autoscaling: false, scaling_config: null, resource_requests: {}, cpu_limit: '4000m', memory_limit: '1024Mi' },
     ];
-    expect(parseProcessList(b).specs).toEqual([{ name: 'web', target_replicas: 2, max_replicas: 4, target_status: 'stop' }]);
+    expect(parseProcessList(b).specs).toEqual([{ name: 'web', target_replicas: 2, max_replicas: 4, target_status: 'stop', plan_name: 'default', autoscaling: false }]);
   });
 
   it.each([
@@ -195,5 +196,176 @@ describe('parseProcessList', () => {
     const s = parseProcessList({ processes: { items: [{ type: hostile, name: hostile, replicas: 1, success: 1, failed: 0, version: 1, cluster_link: hostile }] } });
     expect(s.processes[0].type).toBe(hostile);
     expect(s.processes[0].cluster_link).toBe(hostile);
+  });
+
+  describe('terminated_info', () => {
+    const lastOf = (terminated: unknown) => {
+      const b = realBody();
+      instOf(b).terminated_info = terminated;
+      const s = parseProcessList(b);
+      return { last: s.instances[0].last_terminated, dropped: s.dropped };
+    };
+
+    it('reads the reason and exit code', () => {
+      expect(lastOf({ reason: 'OOMKilled', exit_code: 137 })).toEqual({ last: { reason: 'OOMKilled', exit_code: 137 } });
+      expect(lastOf({ reason: 'Error', exit_code: '1', message: 'x' })).toEqual({ last: { reason: 'Error', exit_code: 1 } });
+      expect(lastOf({ reason: 'StartError', exit_code: -1 }).last).toEqual({ reason: 'StartError', exit_code: -1 });
+    });
+
+    it.each([undefined, null, {}, { reason: null, exit_code: null }, { reason: '' }])('reads %p as never terminated', (v) => {
+      const got = lastOf(v);
+      expect(got.last).toBeUndefined();
+      expect('last_terminated' in parseProcessList(realBody()).instances[0]).toBe(false);
+      expect(got.dropped).toBeUndefined();
+    });
+
+    it('keeps an exit code without a reason, and a reason without an exit code', () => {
+      expect(lastOf({ reason: null, exit_code: 137 }).last).toEqual({ exit_code: 137 });
+      expect(lastOf({ reason: 'Completed' }).last).toEqual({ reason: 'Completed' });
+    });
+
+    it('passes any reason through, capped at 128 characters', () => {
+      expect(lastOf({ reason: 'a"b\\c\nd 蓝鲸' }).last).toEqual({ reason: 'a"b\\c\nd 蓝鲸' });
+      expect(lastOf({ reason: 'x'.repeat(10_000) }).last?.reason).toBe('x'.repeat(128));
+      // Never half of a surrogate pair.
+      expect(lastOf({ reason: 'x'.repeat(127) + '😀' }).last?.reason).toBe('x'.repeat(127));
+    });
+
+    it.each<[unknown, string, string]>([
+      ['OOMKilled', 'instances.items[0].terminated_info', 'expected an object, got a string'],
+      [[1], 'instances.items[0].terminated_info', 'expected an object, got a list'],
+      [{ reason: 137, exit_code: 137 }, 'instances.items[0].terminated_info.reason', 'expected a string, got a number'],
+      [{ reason: 'Error', exit_code: 1.5 }, 'instances.items[0].terminated_info.exit_code', 'expected an integer, got a number'],
+      [{ reason: 'Error', exit_code: 'one' }, 'instances.items[0].terminated_info.exit_code', 'expected an integer, got a string'],
+    ])('drops %p and reports it, the target still parses', (v, path, problem) => {
+      const got = lastOf(v);
+      expect(got.dropped).toEqual({ fields: [{ path, problem }], total: 1 });
+      const keptReason = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { reason?: unknown }).reason === 'string';
+      expect(got.last?.reason).toBe(keptReason ? 'Error' : undefined);
+    });
+  });
+
+  describe('process spec depth fields (both variants)', () => {
+    const FULL = {
+      name: 'web',
+      target_replicas: 4,
+      target_status: 'start',
+      max_replicas: 4,
+      plan_name: 'default',
+      resource_limit: { cpu: '4000m', memory: '2048Mi' },
+      resource_requests: { cpu: '200m', memory: '256Mi' },
+      resource_limit_quota: { cpu: 4000, memory: 2048 },
+      autoscaling: true,
+      scaling_config: { min_replicas: 1, max_replicas: 4, metrics: [{ type: 'Resource' }], policy: 'default' },
+    };
+    const specOf = (variant: 'process_packages' | 'cnative_proc_specs', spec: Record<string, unknown>) => {
+      const b = realBody();
+      delete b.process_packages;
+      b[variant] = [spec];
+      const s = parseProcessList(b);
+      return { spec: s.specs[0], dropped: s.dropped };
+    };
+
+    it.each(['process_packages', 'cnative_proc_specs'] as const)('reads every field in %s', (variant) => {
+      expect(specOf(variant, FULL)).toEqual({
+        spec: {
+          name: 'web',
+          target_replicas: 4,
+          max_replicas: 4,
+          target_status: 'start',
+          plan_name: 'default',
+          resource_limit: { cpu_cores: 4, memory_bytes: 2147483648 },
+          resource_request: { cpu_cores: 0.2, memory_bytes: 268435456 },
+          autoscaling: true,
+          scaling: { min_replicas: 1, max_replicas: 4 },
+        },
+      });
+    });
+
+    it('reads an old server without any of them as unknown', () => {
+      const { spec, dropped } = specOf('process_packages', { name: 'web', target_replicas: 2, target_status: 'start', max_replicas: 5 });
+      expect(spec).toEqual({ name: 'web', target_replicas: 2, max_replicas: 5, target_status: 'start' });
+      expect(dropped).toBeUndefined();
+    });
+
+    it('reads scaling_config null (autoscaling off) and null fields as unknown', () => {
+      const { spec, dropped } = specOf('cnative_proc_specs', { name: 'web', plan_name: null, resource_limit: null, resource_requests: {}, resource_limit_quota: null, autoscaling: false, scaling_config: null });
+      expect(spec).toEqual({ name: 'web', target_replicas: undefined, max_replicas: undefined, target_status: undefined, autoscaling: false });
+      expect(dropped).toBeUndefined();
+    });
+
+    it.each<[unknown, number | undefined, number | undefined]>([
+      [{ cpu: '2', memory: '1Gi' }, 2, 1073741824],
+      [{ cpu: '0.5', memory: '512M' }, 0.5, 512000000],
+      [{ cpu: '1.5', memory: '1073741824' }, 1.5, 1073741824],
+      [{ cpu: '1e3', memory: '1e3' }, 1000, 1000],
+      [{ cpu: 2, memory: 1024 }, 2, 1024],
+      [{ cpu: '500m' }, 0.5, undefined],
+    ])('reads resource_limit %j as cores and bytes', (limit, cpu, memory) => {
+      const { spec } = specOf('process_packages', { name: 'web', resource_limit: limit });
+      expect(spec.resource_limit).toEqual({ ...(cpu !== undefined && { cpu_cores: cpu }), ...(memory !== undefined && { memory_bytes: memory }) });
+    });
+
+    it('drops an unparsable quantity alone and reports it with the value', () => {
+      const { spec, dropped } = specOf('process_packages', { name: 'web', resource_limit: { cpu: 'bogus', memory: '1Gi' }, resource_requests: { cpu: '100m', memory: '1 Gi' } });
+      expect(spec.resource_limit).toEqual({ memory_bytes: 1073741824 });
+      expect(spec.resource_request).toEqual({ cpu_cores: 0.1 });
+      expect(dropped).toEqual({
+        total: 2,
+        fields: [
+          { path: 'process_packages[0].resource_limit.cpu', problem: 'not a Kubernetes quantity: "bogus"', quantity: 'bogus' },
+          { path: 'process_packages[0].resource_requests.memory', problem: 'not a Kubernetes quantity: "1 Gi"', quantity: '1 Gi' },
+        ],
+      });
+    });
+
+    it('uses resource_limit_quota (millicores, MiB) for a resource the limit does not name', () => {
+      expect(specOf('cnative_proc_specs', { name: 'web', resource_limit_quota: { cpu: 4000, memory: 2048 } }).spec.resource_limit).toEqual({ cpu_cores: 4, memory_bytes: 2147483648 });
+      expect(specOf('cnative_proc_specs', { name: 'web', resource_limit: { cpu: '1' }, resource_limit_quota: { cpu: 4000, memory: 512 } }).spec.resource_limit).toEqual({ cpu_cores: 1, memory_bytes: 536870912 });
+      // The old string form of resource_limit says nothing readable: the quota stands in, quietly.
+      const old = specOf('process_packages', { name: 'web', resource_limit: '4000m/2048Mi', resource_limit_quota: { cpu: '250', memory: 128 } });
+      expect(old).toEqual({ spec: expect.objectContaining({ resource_limit: { cpu_cores: 0.25, memory_bytes: 134217728 } }), dropped: undefined });
+      // A limit that is named but unparsable stays unknown: the quota does not hide a bad value.
+      expect(specOf('process_packages', { name: 'web', resource_limit: { cpu: 'bogus' }, resource_limit_quota: { cpu: 4000 } }).spec.resource_limit).toBeUndefined();
+    });
+
+    it.each<[string, unknown, string]>([
+      ['plan_name', 5, 'expected a string, got a number'],
+      ['resource_limit', [1], 'expected an object, got a list'],
+      ['resource_requests', 7, 'expected an object, got a number'],
+      ['resource_limit_quota', 'big', 'expected an object, got a string'],
+      ['autoscaling', 'true', 'expected a boolean, got a string'],
+      ['scaling_config', true, 'expected an object, got a boolean'],
+    ])('drops %s = %p and reports it, the other fields stay', (field, value, problem) => {
+      const { spec, dropped } = specOf('cnative_proc_specs', { ...FULL, resource_limit_quota: undefined, [field]: value });
+      expect(dropped).toEqual({ fields: [{ path: `cnative_proc_specs[0].${field}`, problem }], total: 1 });
+      expect(spec.target_replicas).toBe(4);
+      const kept = { plan_name: spec.plan_name, resource_limit: spec.resource_limit, resource_request: spec.resource_request, autoscaling: spec.autoscaling, scaling: spec.scaling };
+      const field_in_spec = { plan_name: 'plan_name', resource_limit: 'resource_limit', resource_requests: 'resource_request', resource_limit_quota: undefined, autoscaling: 'autoscaling', scaling_config: 'scaling' }[field];
+      for (const [k, v] of Object.entries(kept)) expect(v === undefined).toBe(k === field_in_spec);
+    });
+
+    it.each<[Record<string, unknown>, string, string]>([
+      [{ resource_limit: { cpu: true } }, 'resource_limit.cpu', 'expected a Kubernetes quantity, got a boolean'],
+      [{ resource_limit_quota: { cpu: -1 } }, 'resource_limit_quota.cpu', 'expected a non-negative number, got a number'],
+      [{ resource_limit_quota: { memory: 'lots' } }, 'resource_limit_quota.memory', 'expected a non-negative number, got a string'],
+      [{ scaling_config: { min_replicas: -1, max_replicas: 4 } }, 'scaling_config.min_replicas', 'expected a non-negative integer, got a number'],
+      [{ scaling_config: { min_replicas: 1, max_replicas: 'four' } }, 'scaling_config.max_replicas', 'expected a non-negative integer, got a string'],
+    ])('drops a bad part %j alone', (fields, path, problem) => {
+      const { dropped } = specOf('process_packages', { name: 'web', ...fields });
+      expect(dropped).toEqual({ fields: [{ path: `process_packages[0].${path}`, problem }], total: 1 });
+    });
+
+    it('keeps the other scaling bound when one is bad', () => {
+      expect(specOf('process_packages', { name: 'web', scaling_config: { min_replicas: '1', max_replicas: 'four' } }).spec.scaling).toEqual({ min_replicas: 1 });
+    });
+
+    it('lists the first ten dropped fields of a body and counts them all', () => {
+      const b = realBody();
+      b.process_packages = Array.from({ length: 30 }, (_, k) => ({ name: `p${k}`, autoscaling: 'yes' }));
+      const { dropped } = parseProcessList(b);
+      expect(dropped?.total).toBe(30);
+      expect(dropped?.fields.map((f) => f.path)).toEqual(Array.from({ length: 10 }, (_, k) => `process_packages[${k}].autoscaling`));
+    });
   });
 });

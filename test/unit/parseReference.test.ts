@@ -18,12 +18,16 @@ function realBody(): Record<string, unknown> {
     },
     instances: {
       items: [
-        { name: 'demo--web-1', process_type: 'web', image: 'r/d:1', start_time: '2024-08-16T02:07:55Z', state: 'Running', ready: true, restart_count: 2, version: '175' },
-        { name: 'demo--worker-1', process_type: 'worker', image: 'r/d:1', start_time: null, state: 'Pending', ready: false, restart_count: 0, version: 174 },
+        { name: 'demo--web-1', process_type: 'web', image: 'r/d:1', start_time: '2024-08-16T02:07:55Z', state: 'Running', ready: true, restart_count: 2, version: '175', terminated_info: { reason: 'OOMKilled', exit_code: 137 } },
+        { name: 'demo--worker-1', process_type: 'worker', image: 'r/d:1', start_time: null, state: 'Pending', ready: false, restart_count: 0, version: 174, terminated_info: {} },
       ],
     },
-    process_packages: [{ name: 'web', target_replicas: 3, target_status: 'start', max_replicas: 5 }],
-    cnative_proc_specs: [{ name: 'worker', target_replicas: 2, target_status: 0, max_replicas: '4' }],
+    process_packages: [
+      { name: 'web', target_replicas: 3, target_status: 'start', max_replicas: 5, plan_name: 'default', resource_limit: { cpu: '4000m', memory: '2048Mi' }, resource_requests: { cpu: '0.5', memory: '512M' }, resource_limit_quota: { cpu: 4000, memory: 2048 } },
+    ],
+    cnative_proc_specs: [
+      { name: 'worker', target_replicas: 2, target_status: 0, max_replicas: '4', autoscaling: true, scaling_config: { min_replicas: 1, max_replicas: 4 }, resource_limit: { memory: '1Gi' }, resource_limit_quota: { cpu: 1000, memory: 1024 } },
+    ],
   };
 }
 
@@ -31,6 +35,8 @@ function realBody(): Record<string, unknown> {
 const ODD_VALUES: unknown[] = [
   undefined, null, 0, -1, 7, 1.5, 2 ** 60, '', ' ', '3', '-2', ' 4 ', '3.0', 'web', 'START', 'stop', '1', '0',
   '2024-01-01T00:00:00Z', 'yesterday', true, false, [], [1], {}, { items: [] }, { items: null }, { items: 'x' },
+  // quantities, good and bad
+  '500m', '1.5', '1Gi', '512M', '1e3', '2.5e-1', 'bogus', '1 Gi', '-1', 'Gi', { cpu: '1', memory: 'x' },
 ];
 
 /** Every path (as keys) to a value inside `v`, the root excluded. */
@@ -52,9 +58,12 @@ function setAt(root: Record<string, unknown>, path: Array<string | number>, valu
   else o[last] = value;
 }
 
-function ours(body: Record<string, unknown>): { snapshot: unknown } | { issueAt: string } {
+function ours(body: Record<string, unknown>): { snapshot: unknown; droppedPaths: string[] } | { issueAt: string } {
   try {
-    return { snapshot: parseProcessList(body) };
+    const { dropped, ...snapshot } = parseProcessList(body);
+    // Few enough fields here to be all listed.
+    expect(dropped?.fields.length ?? 0).toBe(dropped?.total ?? 0);
+    return { snapshot, droppedPaths: (dropped?.fields ?? []).map((f) => f.path).sort() };
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err;
     const m = /^unexpected response shape at ([^:]+):/.exec(err.message);
