@@ -19,6 +19,7 @@
  * Everything listens on loopback free ports; every process is stopped and every temporary
  * directory removed in afterAll, also when a step fails.
  */
+import { cpuCoresOf, memoryBytesOf } from '../../src/model/quantity';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -58,6 +59,8 @@ const SIM_TARGETS: SimTarget[] = [
   { app_code: 'e2e-blog', module_name: 'default', environment: 'stag', scenario: 'failed', processTypes: ['web', 'worker'], instancesPerType: 3 },
   { ...SWITCH, scenario: 'healthy', processTypes: ['web'], instancesPerType: 2 },
   { ...UNAUTHORIZED, scenario: 'unauthorized', processTypes: ['web'] },
+  // Autoscaling on, held at its maximum: the autoscaling panels have data.
+  { app_code: 'e2e-scale', module_name: 'default', environment: 'prod', scenario: 'autoscaled', processTypes: ['web'] },
 ];
 
 /**
@@ -109,12 +112,20 @@ interface BodyInstance {
   ready: boolean;
   restart_count: number;
   version: string | number;
+  terminated_info?: { reason?: string | null; exit_code?: number | null } | null;
 }
+type BodyResources = { cpu?: string; memory?: string } | null;
 interface BodySpec {
   name: string;
   target_replicas: number;
   target_status: string;
   max_replicas: number;
+  plan_name?: string;
+  resource_limit?: BodyResources;
+  resource_requests?: BodyResources;
+  resource_limit_quota?: { cpu?: number; memory?: number } | null;
+  autoscaling?: boolean;
+  scaling_config?: { min_replicas?: number; max_replicas?: number } | null;
 }
 interface Body {
   processes?: { items?: BodyProcess[] };
@@ -134,6 +145,10 @@ const EXTRA_LABELS: Record<string, string[]> = {
   bkpaas_process_instances: ['state'],
   bkpaas_process_target_status: ['status'],
   bkpaas_process_info: ['cluster_link', 'name'],
+  bkpaas_process_last_terminated_instances: ['reason'],
+  bkpaas_process_resource_limit: ['resource', 'unit'],
+  bkpaas_process_resource_request: ['resource', 'unit'],
+  bkpaas_process_plan_info: ['plan'],
 };
 
 /**
@@ -179,6 +194,27 @@ function expectedProcessSeries(t: TargetId, body: Body): Map<string, number> {
     for (const [state, n] of states) set('bkpaas_process_instances', n, { state });
     set('bkpaas_process_ready_instances', insts.filter((i) => i.ready).length);
     set('bkpaas_process_instance_restarts', insts.reduce((acc, i) => acc + (i.restart_count ?? 0), 0));
+    const reasons = new Map<string, number>();
+    for (const i of insts) {
+      const reason = i.terminated_info?.reason;
+      if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, n] of reasons) set('bkpaas_process_last_terminated_instances', n, { reason });
+    if (spec) {
+      // Quantities as Kubernetes reads them (src/model/quantity.ts has its own table of cases).
+      const cpu = spec.resource_limit?.cpu !== undefined ? cpuCoresOf(spec.resource_limit.cpu) : spec.resource_limit_quota?.cpu !== undefined ? spec.resource_limit_quota.cpu / 1000 : undefined;
+      const memory = spec.resource_limit?.memory !== undefined ? memoryBytesOf(spec.resource_limit.memory) : spec.resource_limit_quota?.memory !== undefined ? spec.resource_limit_quota.memory * 2 ** 20 : undefined;
+      if (cpu !== undefined) set('bkpaas_process_resource_limit', cpu, { resource: 'cpu', unit: 'core' });
+      if (memory !== undefined) set('bkpaas_process_resource_limit', memory, { resource: 'memory', unit: 'byte' });
+      const reqCpu = spec.resource_requests?.cpu !== undefined ? cpuCoresOf(spec.resource_requests.cpu) : undefined;
+      const reqMemory = spec.resource_requests?.memory !== undefined ? memoryBytesOf(spec.resource_requests.memory) : undefined;
+      if (reqCpu !== undefined) set('bkpaas_process_resource_request', reqCpu, { resource: 'cpu', unit: 'core' });
+      if (reqMemory !== undefined) set('bkpaas_process_resource_request', reqMemory, { resource: 'memory', unit: 'byte' });
+      if (spec.plan_name) set('bkpaas_process_plan_info', 1, { plan: spec.plan_name });
+      if (typeof spec.autoscaling === 'boolean') set('bkpaas_process_autoscaling_enabled', spec.autoscaling ? 1 : 0);
+      if (spec.scaling_config?.min_replicas !== undefined) set('bkpaas_process_autoscaling_min_replicas', spec.scaling_config.min_replicas);
+      if (spec.scaling_config?.max_replicas !== undefined) set('bkpaas_process_autoscaling_max_replicas', spec.scaling_config.max_replicas);
+    }
   }
   return out;
 }
@@ -307,29 +343,6 @@ const MAY_BE_EMPTY: Record<string, string> = {
   'Restarts in time range / A': 'needs more than 1 minute of history (offset 1m)',
   'Instance restarts / B': 'needs more than 1 minute of history (offset 1m)',
 };
-
-/**
- * PENDING, to be removed by the merge of issue 13: panel queries on the families the exporter does
- * not render yet on this branch (termination reasons, resources, plan, autoscaling). Each returns
- * data once issue 13's families are rendered (the simulator has an OOMKilled instance and an
- * autoscaled process); their values are checked on synthetic samples in dashboard.test.ts.
- */
-const PENDING_ISSUE_13: Record<string, string> = Object.fromEntries(
-  [
-    'Last termination reasons / A',
-    'Autoscaling range against replicas / A',
-    'Autoscaling range against replicas / B',
-    'Autoscaling range against replicas / C',
-    'CPU capacity (limit × replicas) / A',
-    'CPU capacity (limit × replicas) / B',
-    'Memory capacity (limit × replicas) / A',
-    'Memory capacity (limit × replicas) / B',
-    'Resource plan and autoscaling per process / A',
-    'Resource plan and autoscaling per process / B',
-    'Resource plan and autoscaling per process / C',
-    'Resource plan and autoscaling per process / D',
-  ].map((id) => [id, "returns data once issue 13's families are rendered"]),
-);
 
 /**
  * Panels whose value must be above zero for this scenario set (stats that would show 0 even
@@ -669,7 +682,6 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       const ids = new Set(queries.map(queryId));
       const titles = new Set(queries.map((q) => q.panel.title));
       expect(Object.keys(MAY_BE_EMPTY).filter((id) => !ids.has(id))).toEqual([]);
-      expect(Object.keys(PENDING_ISSUE_13).filter((id) => !ids.has(id))).toEqual([]);
       expect(Object.keys(MUST_BE_POSITIVE).filter((t) => !titles.has(t))).toEqual([]);
     });
 
@@ -684,7 +696,7 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         try {
           await prom().query(expr); // parses and evaluates (throws on an error answer)
           const data = await vector(withoutFallback(expr));
-          if (data.length === 0 && !(queryId(q) in MAY_BE_EMPTY) && !(queryId(q) in PENDING_ISSUE_13)) problems.push(`${queryId(q)}: no data from ${withoutFallback(expr)}`);
+          if (data.length === 0 && !(queryId(q) in MAY_BE_EMPTY)) problems.push(`${queryId(q)}: no data from ${withoutFallback(expr)}`);
           if (q.panel.title in MUST_BE_POSITIVE && !data.some((s) => Number(s.value[1]) > 0)) {
             problems.push(`${queryId(q)}: expected a value > 0 (${MUST_BE_POSITIVE[q.panel.title]}), got ${JSON.stringify(data.map((s) => s.value[1]))}`);
           }
@@ -792,15 +804,18 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
         ]),
         // Old-release instances whose number has not changed (the history is seconds long).
         'BkpaasProcessRolloutStuck e2e-shop/default/stag/web',
+        // Autoscaling on and replicas held at its maximum (AtMaxReplicas stays quiet for it).
+        'BkpaasProcessAutoscalingAtMax e2e-scale/default/prod/web',
       ]
         .flatMap((a) => JOBS.map((job) => `${a} ${job}`))
         // No discovery run has succeeded and its requests keep failing (the other exporter's
         // discovery errors too, but its runs succeed: quiet).
         .concat(['BkpaasDiscoveryFailing bkpaas-discovery-broken']);
       // Not expected: BkpaasTargetDataStale (a target that never succeeded counts after 15
-      // minutes only, and the others are fresh), BkpaasTargetsFailingTogether (1 of 8 targets
+      // minutes only, and the others are fresh), BkpaasTargetsFailingTogether (1 of 9 targets
       // fails), BkpaasProcessNoHealthyReplicas (every started row has
-      // a healthy instance), AtMaxReplicas (max >= 5 > replicas), the exporter alerts.
+      // a healthy instance), AtMaxReplicas (max >= 5 > replicas, or autoscaling on), the exporter
+      // alerts, BkpaasProcessOOMKilled (it needs restarts that grew over a minute of history).
       // BkpaasProcessCrashLooping compares with the value a minute earlier: it can only start
       // after a minute, and then only for the crash-looping row.
       await sleep(1500); // one more evaluation
@@ -945,7 +960,12 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
     });
 
     it('the bkpaas_ families of /metrics are lint-clean', async () => {
-      const text = bkpaasFamilies(await (await fetch(`${exporter?.url}/metrics`)).text());
+      // After the all-unauthorized test the targets come back within their failure backoff.
+      let text = '';
+      for (const started = Date.now(); Date.now() - started < 30_000; await sleep(500)) {
+        text = bkpaasFamilies(await (await fetch(`${exporter?.url}/metrics`)).text());
+        if (text.includes('# TYPE bkpaas_process_replicas gauge')) break;
+      }
       // The counter and the histogram are in the linted set.
       expect(text).toContain('# TYPE bkpaas_target_fetch_errors_total counter');
       expect(text).toContain('# TYPE bkpaas_exporter_upstream_request_duration_seconds histogram');
