@@ -1,4 +1,4 @@
-/** Tolerant parsing of the two discovery APIs' bodies (upstream-api.md, "Related APIs"). */
+/** Tolerant parsing of the two discovery APIs' bodies (docs/upstream-api.md, "Listing APIs"). */
 import { z } from 'zod';
 import { UpstreamError } from '../upstream/errors';
 

@@ -70,7 +70,7 @@ function applySpecDepth(r: ProcessRow, s: ProcessSpec): void {
 }
 
 /**
- * The platform's rule (upstream-api.md): a stopped process is settled once nothing is healthy;
+ * The platform's rule (docs/upstream-api.md): a stopped process is settled once nothing is healthy;
  * a started one once every target replica is healthy and none failed. Without a known
  * target_replicas the desired `replicas` stands in.
  */

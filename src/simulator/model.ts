@@ -1,6 +1,6 @@
 /**
  * The simulated state of one app/module/environment and its rendering into a
- * `processes/list/` body shaped like the real PaaS backend's (see docs upstream-api.md).
+ * `processes/list/` body shaped like the real PaaS backend's (see docs/upstream-api.md).
  *
  * `buildModel` is pure: the same SimTarget always yields the same model, and `renderBody`
  * the same object for the same model, so bodies are byte-identical across runs. Only the

@@ -1,6 +1,6 @@
 /**
  * Validates a decoded `processes/list/` body and normalises it into a ProcessSnapshot: every
- * documented variant (upstream-api.md) is accepted here, once, and unknown fields are ignored.
+ * documented variant (docs/upstream-api.md) is accepted here, once, and unknown fields are ignored.
  *
  * Written by hand rather than with a zod schema: this runs once per target per ttl, and at
  * thousands of targets the schema's per-field parse objects were a third of the exporter's
