@@ -42,7 +42,8 @@ export interface ProcessRow {
   autoscaling_max_replicas?: number;
 }
 
-function emptyRow(process_type: string): ProcessRow {
+/** A row with nothing counted yet: what a process type starts from before its items are summed. */
+export function emptyRow(process_type: string): ProcessRow {
   return {
     process_type,
     replicas: 0,

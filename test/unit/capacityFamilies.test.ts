@@ -7,7 +7,7 @@ import { renderWithPromClient } from '../helpers/promClientReference';
 import { familiesOf } from '../helpers/exposition';
 import { renderTargets } from '../../src/metrics/render';
 import { renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
-import type { ProcessRow } from '../../src/model/aggregate';
+import { emptyRow, type ProcessRow } from '../../src/model/aggregate';
 import type { InstanceItem } from '../../src/model/snapshot';
 
 const LABELS = { app_code: 'a', module_name: 'm', environment: 'prod' };
@@ -18,19 +18,7 @@ function instance(name: string, last?: InstanceItem['last_terminated']): Instanc
 }
 
 function row(overrides: Partial<ProcessRow>): ProcessRow {
-  return {
-    process_type: 'web',
-    replicas: 2,
-    success: 2,
-    failed: 0,
-    instances_by_state: [],
-    ready_instances: 0,
-    restarts: 0,
-    infos: [],
-    instances: [],
-    last_terminated_by_reason: [],
-    ...overrides,
-  };
+  return { ...emptyRow('web'), replicas: 2, success: 2, ...overrides };
 }
 
 const FULL = row({
