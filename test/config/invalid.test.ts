@@ -13,7 +13,7 @@ const DURATION = 'expected a number followed by a unit (y, w, d, h, m, s, ms), s
 const LISTEN = 'expected [HOST]:PORT such as ":9876", "0.0.0.0:9876", "localhost:9876" or "[::1]:9876"';
 const URL_SAFE = 'use only letters, digits, ".", "_", "~" and "-" (it becomes part of the API URL)';
 const RESERVED =
-  'reserved: app_code, module_name, environment, process_type, instance, instance_name, state, status, name, cluster_link, version, image, reason, code, job, nodejs_version';
+  'reserved: app_code, module_name, environment, process_type, instance, instance_name, state, status, name, cluster_link, version, image, reason, resource, unit, plan, code, job, nodejs_version';
 const ROOT_KEYS = 'server, upstream, cache, targets, instance_metrics, discovery, metrics';
 const SECRETS_DIR = path.join(TESTDATA, 'secrets');
 
