@@ -10,6 +10,7 @@
 import { z } from 'zod';
 
 import type { SecretKey } from '../authFields';
+import { wholeNamePattern } from '../metrics/familyFilter';
 import { parseDuration } from './duration';
 import { LISTEN_EXPECTED, parseListen } from './listen';
 import { parseByteSize, SIZE_EXPECTED } from './size';
@@ -185,20 +186,25 @@ const labels = z
   .record(labelName, labelValue.meta({ expects: 'a string (numbers and booleans are converted)' }))
   .meta({ expects: 'a mapping of label names to values, such as {team: payments}' });
 
+/**
+ * Compiles `s` with `compile`, or adds an "invalid regular expression" issue with the engine's
+ * reason (without the pattern it repeats) and returns z.NEVER.
+ */
+function compileOrIssue(s: string, ctx: z.RefinementCtx, compile: (pattern: string) => RegExp): RegExp {
+  try {
+    return compile(s);
+  } catch (err) {
+    const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
+    return z.NEVER;
+  }
+}
+
 const regexList = z.array(
   z
     .string()
-    .transform((s, ctx) => {
-      try {
-        new RegExp(s);
-      } catch (err) {
-        const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-        ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
-        return z.NEVER;
-      }
-      // Searched, not anchored (as the discovery docs show: "^pay-", "-test$"); anchor to match whole names.
-      return new RegExp(s);
-    })
+    // Searched, not anchored (as the discovery docs show: "^pay-", "-test$"); anchor to match whole names.
+    .transform((s, ctx) => compileOrIssue(s, ctx, (pattern) => new RegExp(pattern)))
     .meta({ expects: 'a regular expression (a string), searched for within the name (anchor with ^...$ for whole names), such as "^pay-"' }),
 ).meta({
   expects: 'a list of regular expressions, each searched for within the name (anchor with ^...$ for whole names), such as ["^pay-"]',
@@ -210,12 +216,7 @@ const patternList = z
     z
       .string()
       .superRefine((s, ctx) => {
-        try {
-          new RegExp(`^(?:${s})$`);
-        } catch (err) {
-          const why = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-          ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(s)}: ${why}` });
-        }
+        compileOrIssue(s, ctx, wholeNamePattern);
       })
       .meta({ expects: 'a regular expression (a string) matched against whole metric family names, such as "bkpaas_process_info"' }),
   )
