@@ -18,9 +18,9 @@ import { createLogger, type Logger } from './log';
 import type { Simulator } from './simulator';
 import { VERSION } from './version';
 
-/** `host:port` of an external URL (the scheme's default port when it names none). */
+/** `host:port` of an external URL (the scheme's default port when it names none; IPv6 hosts keep their brackets). */
 function externalAddress(url: URL): string {
-  return `${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
 }
 
 /** Grace period for in-flight scrapes on SIGTERM. */
