@@ -55,6 +55,8 @@ export class TargetPool {
   private readonly groups = new TargetGroups();
   /** Served targets whose last fetch succeeded. */
   private upCount = 0;
+  /** setTargets calls so far: a sliced call that a newer one overtook is dropped. */
+  private setTargetsCalls = 0;
 
   constructor(
     private readonly fetcher: Fetcher,
@@ -64,9 +66,6 @@ export class TargetPool {
     this.settings = settings;
     this.limiter = new Limiter(settings.concurrency);
   }
-
-  /** setTargets calls so far: a sliced call that a newer one overtook is dropped. */
-  private setTargetsCalls = 0;
 
   /** Targets in configuration order. */
   list(): readonly TargetRecord[] {
@@ -117,15 +116,22 @@ export class TargetPool {
     this.limiter.setLimit(settings.concurrency);
     const next = new Map<string, TargetRecord>();
     const ordered: TargetRecord[] = [];
-    for (const [key, made1] of made) {
-      const spec = made1 instanceof TargetRecord ? made1.spec : made1;
-      // The records in force may have changed between slices: check the kept ones again.
-      const old = made1 instanceof TargetRecord ? undefined : this.records.get(key);
-      const keep = old !== undefined && keepsResult(old, spec);
-      if (keep) old.respec(spec);
-      const record = keep ? old : made1 instanceof TargetRecord ? made1 : new TargetRecord(spec, settings.instanceMetrics, settings.families);
-      if (keep && old.lastStartedAt !== undefined) {
-        old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
+    for (const [key, entry] of made) {
+      let record: TargetRecord;
+      if (entry instanceof TargetRecord) {
+        record = entry;
+      } else {
+        // Kept when the set was built; the records in force may have changed between slices.
+        const old = this.records.get(key);
+        if (old && keepsResult(old, entry)) {
+          old.respec(entry);
+          if (old.lastStartedAt !== undefined) {
+            old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
+          }
+          record = old;
+        } else {
+          record = new TargetRecord(entry, settings.instanceMetrics, settings.families);
+        }
       }
       next.set(key, record);
       ordered.push(record);
