@@ -50,13 +50,13 @@ export function gatewayBaseUrl(template: string): string | undefined {
 export function applyPlatformDefaults(root: unknown, env: NodeJS.ProcessEnv): PlatformResult {
   const sources: ValueSources = {};
   const problems: PathProblem[] = [];
-  const onPlatform = [PLATFORM_ENV.appCode, PLATFORM_ENV.appSecret, PLATFORM_ENV.apiUrlTemplate].some((v) => !!env[v]);
-  if (!onPlatform || !isPlainObject(root)) return { value: root, sources, problems };
+  // On the platform when any of its app variables is set.
+  const present = [PLATFORM_ENV.appCode, PLATFORM_ENV.appSecret, PLATFORM_ENV.apiUrlTemplate].filter((v) => !!env[v]);
+  if (present.length === 0 || !isPlainObject(root)) return { value: root, sources, problems };
 
   const next: Record<string, unknown> = { ...root };
   const upstream: Record<string, unknown> = isPlainObject(next.upstream) ? { ...next.upstream } : {};
   const auth: Record<string, unknown> = isPlainObject(upstream.auth) ? { ...upstream.auth } : {};
-  const present = [PLATFORM_ENV.appCode, PLATFORM_ENV.appSecret, PLATFORM_ENV.apiUrlTemplate].filter((v) => !!env[v]);
   const missing = (variable: string, path: Path) =>
     problems.push({
       path,
