@@ -43,6 +43,14 @@ export interface PoolEvents {
   onParsed?(record: TargetRecord, dropped: ProcessSnapshot['dropped']): void;
 }
 
+/**
+ * The part of upstream.timeout after which a first fetch (of a target never fetched) gives its
+ * connection slot to the next target and waits on outside the limit (Limiter's step aside): at
+ * startup, 1 000 targets that hang ahead of a healthy one then delay it by seconds, not by
+ * 1 000 × timeout / concurrency.
+ */
+export const STEP_ASIDE_AFTER = 1 / 16;
+
 export class TargetPool {
   private records = new Map<string, TargetRecord>();
   private ordered: TargetRecord[] = [];
@@ -283,7 +291,7 @@ export class TargetPool {
               budget = this.budgets.start(this.settings.timeoutMs);
             }
             return this.fetcher(record.spec, budget.signal);
-          }, lane);
+          }, lane, lane === 'unknown' ? this.settings.timeoutMs * STEP_ASIDE_AFTER : undefined);
         } catch (err) {
           if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.signal.aborted) throw err;
           try {

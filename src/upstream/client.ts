@@ -87,7 +87,9 @@ export class UpstreamClient {
   constructor(config: UpstreamConfig, observe: RequestObserver = () => {}) {
     this.config = config;
     this.observe = observe;
-    const agentOptions = { keepAlive: true, maxSockets: config.concurrency, maxFreeSockets: config.concurrency };
+    // No maxSockets: the scheduler's Limiter bounds the requests in flight (its slots, and first
+    // fetches that stepped aside); a second, lower bound here would queue those inside the agent.
+    const agentOptions = { keepAlive: true, maxFreeSockets: config.concurrency };
     this.httpAgent = httpAgent(agentOptions);
     this.httpsAgent = httpsAgent(agentOptions);
     this.headers = {
