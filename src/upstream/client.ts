@@ -13,11 +13,18 @@ import { nextTurn, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
+import { parseJsonSteps } from './slicedJson';
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
 
 const EXCERPT_CHARS = 200;
+
+/**
+ * Bodies from this length on are parsed in slices (slicedJson.ts, about three times JSON.parse's
+ * CPU); a typical answer is a few KB, and JSON.parse of 1 MB takes a few ms.
+ */
+const SLICED_PARSE_CHARS = 1024 * 1024;
 
 /** Builds the gateway's X-Bkapi-Authorization JSON from the configured credentials. */
 export function authorizationHeader(auth: AuthConfig): string {
@@ -165,11 +172,11 @@ export class UpstreamClient {
         throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
-      // Decoding the body (node-fetch, above) and parsing it are the two steps that grow with
-      // the body and cannot be sliced: a turn of the event loop between them halves the pause.
+      // Decoding the body (node-fetch, above) cannot be sliced: a turn of the event loop after it.
       await nextTurn();
       try {
-        return JSON.parse(text);
+        // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
+        return text.length < SLICED_PARSE_CHARS ? JSON.parse(text) : await runInSlices(parseJsonSteps(text));
       } catch {
         throw new UpstreamError(
           'invalid_response',
