@@ -14,6 +14,7 @@ import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
 import { parseJsonSteps } from './slicedJson';
+import { utf8Steps } from './slicedUtf8';
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
@@ -21,8 +22,9 @@ export type RequestObserver = (code: string, seconds: number) => void;
 const EXCERPT_CHARS = 200;
 
 /**
- * Bodies from this length on are parsed in slices (slicedJson.ts, about three times JSON.parse's
- * CPU); a typical answer is a few KB, and JSON.parse of 1 MB takes a few ms.
+ * Bodies from this length on are decoded and parsed in slices (slicedUtf8.ts, slicedJson.ts: the
+ * parse costs about three times JSON.parse's CPU); a typical answer is a few KB, and JSON.parse
+ * of 1 MB takes a few ms.
  */
 const SLICED_PARSE_CHARS = 1024 * 1024;
 
@@ -165,7 +167,8 @@ export class UpstreamClient {
       code = String(res.status);
       let text: string;
       try {
-        text = await res.text();
+        const bytes = await res.buffer();
+        text = bytes.length < SLICED_PARSE_CHARS ? bytes.toString('utf8') : await runInSlices(utf8Steps(bytes));
       } catch (err) {
         const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
         request.abort();

@@ -1,5 +1,6 @@
 import { runAtOnce } from '../../src/slices';
 import { parseJsonSteps } from '../../src/upstream/slicedJson';
+import { utf8Steps } from '../../src/upstream/slicedUtf8';
 
 function sliced(text: string): unknown {
   return runAtOnce(parseJsonSteps(text));
@@ -133,5 +134,29 @@ describe('parseJsonSteps (JSON.parse in slices)', () => {
     }
     expect(yields).toBeGreaterThan(text.length / (64 * 1024));
     expect(step.value).toEqual(JSON.parse(text));
+  });
+});
+
+describe('utf8Steps (UTF-8 decoding in slices)', () => {
+  it('decodes like toString, characters split across pieces included', () => {
+    // A 3-byte and a 4-byte character straddle the first two 512 KiB piece boundaries.
+    const piece = 512 * 1024;
+    const mixed = Array.from({ length: 50_000 }, (_, i) => ['a', 'é', '中', '🙂'][i % 4]).join('');
+    const text = `${'a'.repeat(piece - 1)}中${'b'.repeat(piece - 4)}🙂${mixed}`;
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.subarray(piece - 1, piece + 2).toString()).toBe('中');
+    expect(bytes.subarray(2 * piece - 2, 2 * piece + 2).toString()).toBe('🙂');
+    const steps = utf8Steps(bytes);
+    let yields = 0;
+    let step = steps.next();
+    while (!step.done) {
+      yields += 1;
+      step = steps.next();
+    }
+    expect(yields).toBeGreaterThan(1);
+    expect(step.value).toBe(bytes.toString('utf8'));
+    // Invalid bytes become U+FFFD, as with toString.
+    const bad = Buffer.concat([bytes.subarray(0, 512 * 1024 - 1), Buffer.from([0xff, 0xc3]), bytes.subarray(512 * 1024)]);
+    expect(runAtOnce(utf8Steps(bad))).toBe(bad.toString('utf8'));
   });
 });
