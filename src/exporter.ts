@@ -11,7 +11,8 @@ import { ScrapeBody } from './metrics/scrapeBody';
 import { SelfMetrics } from './metrics/selfMetrics';
 import { TargetPool, type PoolSettings } from './scheduler/targetPool';
 import { inShard, type Shard } from './scheduler/shard';
-import { targetKey, type TargetRecord } from './scheduler/targetRecord';
+import { targetKey } from './scheduler/targetRecord';
+import type { TargetState } from './scheduler/targetState';
 import { UpstreamClient } from './upstream/client';
 import { DroppedFieldLog } from './upstream/droppedFieldLog';
 
@@ -44,7 +45,7 @@ function poolSettings(config: ExporterConfig): PoolSettings {
 
 export class Exporter {
   readonly self: SelfMetrics;
-  readonly pool: TargetPool;
+  private readonly pool: TargetPool;
   private client: UpstreamClient;
   private current: ExporterConfig;
   private readonly logger: Logger;
@@ -199,14 +200,23 @@ export class Exporter {
 
   /** /probe text for one target, or undefined when the target is not served here. */
   async probe(key: string, deadline: number): Promise<string | undefined> {
-    const record = this.pool.get(key);
-    if (!record) return undefined;
-    await this.pool.refresh(deadline, [record]);
-    return this.pool.render([record]);
+    if (!this.pool.get(key)) return undefined;
+    await this.pool.refresh(deadline, key);
+    return this.pool.renderOne(key);
   }
 
-  targets(): readonly TargetRecord[] {
+  /** The targets served here, in configuration order, read-only (for /, /sd and --once). */
+  targets(): readonly TargetState[] {
     return this.pool.list();
+  }
+
+  /**
+   * Makes the target with this key (`app_code/module_name/environment`) due now: the next scrape
+   * or probe fetches it again, whatever its ttl, failure backoff or Retry-After said; its cached
+   * result serves until then. False when the target is not served here.
+   */
+  expire(key: string): boolean {
+    return this.pool.expire(key);
   }
 
   /** Fails readiness and stops background work; in-flight scrapes are left to finish. */

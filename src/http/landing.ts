@@ -1,6 +1,6 @@
 /** The small HTML page at `/`: version, links, and every target with its state and last error. */
 import type { DiscoveryStatus } from '../discovery/manager';
-import type { TargetRecord } from '../scheduler/targetRecord';
+import type { TargetState } from '../scheduler/targetState';
 
 function html(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -17,7 +17,7 @@ function discoveryLine(d: DiscoveryStatus | undefined, now: number): string {
 }
 
 /** Renders the landing page. */
-export function landingPage(opts: { version: string; targets: readonly TargetRecord[]; shard?: string; discovery?: DiscoveryStatus; now?: number }): string {
+export function landingPage(opts: { version: string; targets: readonly TargetState[]; shard?: string; discovery?: DiscoveryStatus; now?: number }): string {
   const now = opts.now ?? Date.now();
   const rows = opts.targets
     .map((t) => {
