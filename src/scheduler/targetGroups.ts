@@ -9,17 +9,24 @@
  * another), and otherwise at the next scrape: the text is held about once, and each change
  * re-packs only its group.
  */
-import { joinPacked, packChunks, type PackedTargets } from '../metrics/render';
+import { chunkBytes, joinPacked, packChunks, type PackedTargets } from '../metrics/render';
 import type { TargetChunks } from '../metrics/targetChunks';
 
 /** Targets per group: ~570 KB of text per group at the benchmark's 5.7 KB per target. */
 export const GROUP_SIZE = 100;
 
+/**
+ * A target whose series take more than this is not copied into its group's pack but written from
+ * its own buffer: copying the 15 MB of a 100 000-item target held the event loop for tens of ms.
+ */
+export const COPY_LIMIT_BYTES = 1024 * 1024;
+
 interface Group<T> {
   readonly members: readonly T[];
   /** members[i]'s series: views of `packed` once packed; undefined for a target without any yet. */
   readonly chunks: (TargetChunks | undefined)[];
-  packed: PackedTargets;
+  /** One pack of the members' series, or several where a member's are too large to copy (in member order). */
+  packed: PackedTargets[];
   /** Some member's chunks are not in `packed` yet. */
   stale: boolean;
   /** Members (by index) with new chunks since the last pack. */
@@ -31,7 +38,6 @@ interface Slot<T> {
   readonly index: number;
 }
 
-const EMPTY: PackedTargets = { bytes: Buffer.alloc(0), families: [] };
 
 /**
  * The groups own their targets' rendered series: a target (any object, compared by identity) is
@@ -41,7 +47,10 @@ export class TargetGroups<T extends object> {
   private groups: Group<T>[] = [];
   private slotOf = new Map<T, Slot<T>>();
 
-  constructor(private readonly groupSize = GROUP_SIZE) {}
+  constructor(
+    private readonly groupSize = GROUP_SIZE,
+    private readonly copyLimitBytes = COPY_LIMIT_BYTES,
+  ) {}
 
   /**
    * Regroups the targets (in this order); every group is packed at the next `segments()`. A
@@ -52,7 +61,7 @@ export class TargetGroups<T extends object> {
     const slotOf = new Map<T, Slot<T>>();
     for (let i = 0; i < targets.length; i += this.groupSize) {
       const members = targets.slice(i, i + this.groupSize);
-      const group: Group<T> = { members, chunks: members.map((t) => fresh.get(t) ?? this.chunksOf(t)), packed: EMPTY, stale: true, changed: new Set() };
+      const group: Group<T> = { members, chunks: members.map((t) => fresh.get(t) ?? this.chunksOf(t)), packed: [], stale: true, changed: new Set() };
       groups.push(group);
       members.forEach((t, index) => slotOf.set(t, { group, index }));
     }
@@ -80,16 +89,32 @@ export class TargetGroups<T extends object> {
   /** The exposition of every target, as buffers to write in order (packs stale groups first). */
   segments(): Buffer[] {
     for (const g of this.groups) if (g.stale) this.pack(g);
-    return joinPacked(this.groups.map((g) => g.packed));
+    return joinPacked(this.groups.flatMap((g) => g.packed));
   }
 
   private pack(group: Group<T>): void {
-    const present = group.chunks.flatMap((c, i) => (c ? [i] : []));
-    const { bytes, families, placed } = packChunks(present.map((i) => group.chunks[i]!));
-    // Each target's text is now a view of the pack: its own buffer (and the group's previous
-    // pack, once all of its targets have moved) can go.
-    present.forEach((i, j) => (group.chunks[i] = placed[j]));
-    group.packed = { bytes, families };
+    const packs: PackedTargets[] = [];
+    let run: number[] = [];
+    const packRun = () => {
+      if (run.length === 0) return;
+      const { bytes, families, placed } = packChunks(run.map((i) => group.chunks[i]!));
+      // Each target's text is now a view of the pack: its own buffer (and the group's previous
+      // pack, once all of its targets have moved) can go.
+      run.forEach((i, j) => (group.chunks[i] = placed[j]));
+      packs.push({ bytes, families });
+      run = [];
+    };
+    group.chunks.forEach((chunks, i) => {
+      if (!chunks) return;
+      if (chunkBytes(chunks) <= this.copyLimitBytes) {
+        run.push(i);
+        return;
+      }
+      packRun();
+      packs.push({ bytes: chunks.bytes, families: chunks.ranges });
+    });
+    packRun();
+    group.packed = packs;
     group.stale = false;
     group.changed.clear();
   }

@@ -2,7 +2,7 @@
  * The fast path's packing: target chunks packed by groups of targets and joined family by
  * family, as a scrape writes them (src/metrics/render.ts, src/scheduler/targetGroups.ts).
  */
-import { joinPacked, packChunks, renderTargets } from '../../src/metrics/render';
+import { chunkBytes, joinPacked, packChunks, renderTargets } from '../../src/metrics/render';
 import { TARGET_FAMILIES } from '../../src/metrics/families';
 import { familyText, NO_SERIES, renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
 import { TargetGroups } from '../../src/scheduler/targetGroups';
@@ -138,6 +138,36 @@ describe('TargetGroups', () => {
     expect(text).toContain('bkpaas_target_up{app_code="b",module_name="m",environment="e"} 0\n');
     expect(groups.chunksOf(ts[0])!.bytes).toBe(groups.chunksOf(ts[1])!.bytes);
     expect(groups.chunksOf(ts[2])).toBeUndefined();
+  });
+
+  it('writes a target whose series exceed the copy limit from its own buffer, in target order, and packs the others around it', () => {
+    const ts = targets(['a', 'big-one', 'c', 'd']);
+    const fresh = rendered(ts);
+    const want = renderTargets([...fresh.values()]);
+    // "big-one" has the longest labels: a limit of the next largest size leaves only it over.
+    const sizes = ts.map((t) => chunkBytes(fresh.get(t)!));
+    const limit = Math.max(sizes[0], sizes[2], sizes[3]);
+    expect(sizes[1]).toBeGreaterThan(limit);
+    // Its series in a buffer of its own (not Buffer's shared pool), to recognise it in the output.
+    const own = Buffer.allocUnsafeSlow(fresh.get(ts[1])!.bytes.length);
+    fresh.get(ts[1])!.bytes.copy(own);
+    const big = { bytes: own, ranges: fresh.get(ts[1])!.ranges };
+    fresh.set(ts[1], big);
+    const groups = new TargetGroups<Target>(4, limit);
+    groups.setTargets(ts, fresh);
+    const segments = groups.segments();
+    expect(Buffer.concat(segments).toString('utf8')).toBe(want);
+    // Not copied: written as views of its own buffer, and still its own.
+    expect(segments.filter((b) => b.buffer === own.buffer).length).toBeGreaterThan(0);
+    expect(groups.chunksOf(ts[1])).toBe(big);
+    // The others are packed around it: a before it, c and d together after it.
+    expect(groups.chunksOf(ts[0])!.bytes).not.toBe(groups.chunksOf(ts[2])!.bytes);
+    expect(groups.chunksOf(ts[2])!.bytes).toBe(groups.chunksOf(ts[3])!.bytes);
+    // With the default limit, all four share one pack.
+    const whole = new TargetGroups<Target>(4);
+    whole.setTargets(ts, fresh);
+    expect(Buffer.concat(whole.segments()).toString('utf8')).toBe(want);
+    expect(new Set(ts.map((t) => whole.chunksOf(t)!.bytes)).size).toBe(1);
   });
 
   it('ignores targets it does not hold (removed by a reload)', () => {
