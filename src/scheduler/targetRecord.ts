@@ -4,6 +4,7 @@ import { formatLabelPairs } from '../metrics/exposition';
 import type { FamilyFilter } from '../metrics/familyFilter';
 import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
+import { processStatus, type ProcessStatus } from '../model/processStatus';
 import { runInSlices } from '../slices';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 
@@ -34,6 +35,11 @@ export class TargetRecord {
    */
   chunks: TargetChunks;
   lastError?: UpstreamError;
+  /**
+   * The process types of the last successful fetch, for the status page; kept through later
+   * failures as the last known state, gone when the target is not deployed.
+   */
+  processes?: readonly ProcessStatus[];
   lastStartedAt?: number;
   lastFinishedAt?: number;
   lastSuccessAt?: number;
@@ -97,6 +103,7 @@ export class TargetRecord {
     const chunks = await runInSlices(renderSteps(this.view(durationSeconds, finishedAt, rows)));
     this.undeployed = false;
     this.lastError = undefined;
+    this.processes = rows.map(processStatus);
     this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     this.lastStartedAt = startedAt;
@@ -109,6 +116,7 @@ export class TargetRecord {
   notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): void {
     this.undeployed = true;
     this.lastError = error;
+    this.processes = undefined;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
