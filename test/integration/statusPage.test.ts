@@ -5,6 +5,8 @@
  * a slow target is still being fetched — and the page is served with its Content-Security-Policy
  * behind the web config's basic auth like every other endpoint.
  */
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { Exporter } from '../../src/exporter';
 import { createApp } from '../../src/http/app';
@@ -71,6 +73,26 @@ describe('GET / refreshes like a scrape', () => {
     expect(counts()).toEqual([2, 2, 2, 2]);
     await Promise.all(Array.from({ length: 5 }, () => h.get('/')));
     expect(counts()).toEqual([2, 2, 2, 2]);
+  });
+
+  it('compresses the page for a browser that accepts gzip', async () => {
+    const plain = await h.get('/', { 'Accept-Encoding': 'identity' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const gz = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http
+        .get(`${h.url}/`, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
+    });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toBe('Accept-Language, Accept-Encoding');
+    const html = gunzipSync(gz.body).toString('utf8');
+    expect(gz.body.length).toBeLessThan(Buffer.byteLength(html) / 3);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('data-key="alpha/default/prod"');
   });
 });
 

@@ -55,8 +55,7 @@ td .bad{color:var(--bad);font-weight:600}
 td .warn{color:var(--warn);font-weight:600}
 tr.err td{color:var(--bad);font-size:13px;overflow-wrap:anywhere}
 tr.lastknown td{font-size:12px;color:var(--mute)}
-svg.bar{vertical-align:middle;margin-right:6px}
-svg.bar .track{fill:#e5e7eb}
+svg.bar{vertical-align:middle;margin-right:6px;background:#e5e7eb}
 svg.bar .healthy{fill:#43a047}
 svg.bar .failed{fill:var(--bad)}
 svg.bar .goal{stroke:#111827;stroke-width:2}

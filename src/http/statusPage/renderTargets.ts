@@ -47,8 +47,8 @@ function replicasBar(p: ProcessStatus, short: boolean): string {
   const failed = Math.min(px(p.failed), BAR_WIDTH - healthy);
   const tick = Math.min(Math.max(px(goal), 1), BAR_WIDTH - 1);
   return (
-    `<svg class="bar${short ? ' short' : ''}" width="${BAR_WIDTH}" height="10" aria-hidden="true">` +
-    `<rect class="track" width="${BAR_WIDTH}" height="10"/>` +
+    // The track is the svg's own background (style sheet): one element less per row.
+    `<svg class="bar${short ? ' short' : ''}" width="${BAR_WIDTH}" height="10">` +
     `<rect class="healthy" width="${healthy}" height="10"/>` +
     (failed > 0 ? `<rect class="failed" x="${healthy}" width="${failed}" height="10"/>` : '') +
     `<line class="goal" x1="${tick}" x2="${tick}" y1="0" y2="10"/></svg>`
