@@ -165,12 +165,17 @@ exit 1
 
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-  it('installs chromium with apt-get where none is found, one line per step with its time, and links it into the tools folder', () => {
+  /** Provisions as root (as CI does) in a new case folder, expecting success; returns the case and the output lines. */
+  function installs(name: string, mode: 'ok' | 'needs-update') {
     if (!asRoot) throw new Error('this test provisions as root (as CI does); run it as root');
-    const c = aptCase('installs', 'ok');
+    const c = aptCase(name, mode);
     const r = provision(c.env);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    const lines = r.stdout.trim().split('\n');
+    return { c, lines: r.stdout.trim().split('\n') };
+  }
+
+  it('installs chromium with apt-get where none is found, one line per step with its time, and links it into the tools folder', () => {
+    const { c, lines } = installs('installs', 'ok');
     expect(lines[0]).toBe(
       `test tools: chromium not found (CHROMIUM, ${c.system}, PATH); installing Debian's chromium package with apt-get (once; about 110 MB with its libraries)...`,
     );
@@ -186,11 +191,7 @@ exit 1
   });
 
   it('runs apt-get update first only when apt cannot find the package, and says so', () => {
-    if (!asRoot) throw new Error('this test provisions as root (as CI does); run it as root');
-    const c = aptCase('needs-update', 'needs-update');
-    const r = provision(c.env);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    const lines = r.stdout.trim().split('\n');
+    const { c, lines } = installs('needs-update', 'needs-update');
     expect(lines[1]).toBe('test tools: apt knows no chromium package; running apt-get update...');
     expect(lines[2]).toMatch(/^test tools: apt-get update done in \d+\.\d s; installing chromium\.\.\.$/);
     expect(lines[3]).toMatch(/^test tools: Chromium 150\.0\.1 .* installed in \d+\.\d s$/);
