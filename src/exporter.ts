@@ -175,9 +175,18 @@ export class Exporter {
     return { ok: true, targets: this.pool.size };
   }
 
+  /**
+   * Refreshes every due target as a scrape does (at most once per ttl, concurrent callers sharing
+   * one refresh) and waits for it until `deadline` (epoch ms); refreshes still running then go on
+   * in the background. /metrics and the status page both come through here.
+   */
+  refresh(deadline: number): Promise<void> {
+    return this.pool.refresh(deadline);
+  }
+
   /** Full /metrics body: own metrics, then every target's cached series, refreshing what is due first. */
   async metrics(deadline: number): Promise<ScrapeBody> {
-    await this.pool.refresh(deadline);
+    await this.refresh(deadline);
     return new ScrapeBody(await this.ownMetrics(), this.pool.rendered());
   }
 

@@ -9,6 +9,7 @@ import { formatLabelPairs } from '../metrics/exposition';
 import type { FamilyFilter } from '../metrics/familyFilter';
 import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
+import { processStatus, type ProcessStatus } from '../model/processStatus';
 import { runInSlices } from '../slices';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 import type { TargetHealth, TargetState } from './targetState';
@@ -34,6 +35,11 @@ export class TargetRecord implements TargetState {
   readonly key: string;
   readonly labels: string;
   lastError?: UpstreamError;
+  /**
+   * The process types of the last successful fetch, for the status page; kept through later
+   * failures as the last known state, gone when the target is not deployed.
+   */
+  processes?: readonly ProcessStatus[];
   lastStartedAt?: number;
   lastFinishedAt?: number;
   lastSuccessAt?: number;
@@ -103,6 +109,7 @@ export class TargetRecord implements TargetState {
     const chunks = await runInSlices(renderSteps(this.view(durationSeconds, finishedAt, rows)));
     this.undeployed = false;
     this.lastError = undefined;
+    this.processes = rows.map(processStatus);
     this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     this.lastStartedAt = startedAt;
@@ -115,6 +122,7 @@ export class TargetRecord implements TargetState {
   notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): TargetChunks {
     this.undeployed = true;
     this.lastError = error;
+    this.processes = undefined;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;

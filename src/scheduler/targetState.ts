@@ -4,6 +4,7 @@
  * is the record itself seen through this type, so listing 5 000 targets allocates nothing.
  */
 import type { TargetSpec } from '../config/types';
+import type { ProcessStatus } from '../model/processStatus';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 
 export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
@@ -36,4 +37,6 @@ export interface TargetState {
   readonly nextDueAt: number;
   /** The refresh in flight, if any: settles when it has completed and its result is in place. */
   readonly inflight?: Promise<void>;
+  /** Its process types as of the last successful fetch (the status page); undefined before one. */
+  readonly processes?: readonly ProcessStatus[];
 }
