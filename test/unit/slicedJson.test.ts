@@ -1,6 +1,16 @@
-import { runAtOnce } from '../../src/slices';
+import { runAtOnce, type Steps } from '../../src/slices';
 import { parseJsonSteps } from '../../src/upstream/slicedJson';
 import { utf8Steps } from '../../src/upstream/slicedUtf8';
+
+/** Runs steps to the end, counting the yields (the turns runInSlices could give the event loop). */
+function counted<T>(steps: Steps<T>): { yields: number; value: T } {
+  let yields = 0;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return { yields, value: step.value };
+    yields += 1;
+  }
+}
 
 function sliced(text: string): unknown {
   return runAtOnce(parseJsonSteps(text));
@@ -125,15 +135,9 @@ describe('parseJsonSteps (JSON.parse in slices)', () => {
   it('yields while it walks a large body', () => {
     const items = Array.from({ length: 20_000 }, (_, i) => ({ name: `item-with-a-long-name-${i}`, replicas: i }));
     const text = JSON.stringify({ processes: { items } });
-    const steps = parseJsonSteps(text);
-    let yields = 0;
-    let step = steps.next();
-    while (!step.done) {
-      yields += 1;
-      step = steps.next();
-    }
+    const { yields, value } = counted(parseJsonSteps(text));
     expect(yields).toBeGreaterThan(text.length / (64 * 1024));
-    expect(step.value).toEqual(JSON.parse(text));
+    expect(value).toEqual(JSON.parse(text));
   });
 });
 
@@ -146,15 +150,9 @@ describe('utf8Steps (UTF-8 decoding in slices)', () => {
     const bytes = Buffer.from(text, 'utf8');
     expect(bytes.subarray(piece - 1, piece + 2).toString()).toBe('中');
     expect(bytes.subarray(2 * piece - 2, 2 * piece + 2).toString()).toBe('🙂');
-    const steps = utf8Steps(bytes);
-    let yields = 0;
-    let step = steps.next();
-    while (!step.done) {
-      yields += 1;
-      step = steps.next();
-    }
+    const { yields, value } = counted(utf8Steps(bytes));
     expect(yields).toBeGreaterThan(1);
-    expect(step.value).toBe(bytes.toString('utf8'));
+    expect(value).toBe(bytes.toString('utf8'));
     // Invalid bytes become U+FFFD, as with toString.
     const bad = Buffer.concat([bytes.subarray(0, 512 * 1024 - 1), Buffer.from([0xff, 0xc3]), bytes.subarray(512 * 1024)]);
     expect(runAtOnce(utf8Steps(bad))).toBe(bad.toString('utf8'));
