@@ -6,7 +6,7 @@
  * it provisions nothing; without apt it fails with a message that says what to do.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/process';
@@ -19,7 +19,23 @@ const ALL_FOUND = (bin: string, chromium: string): string =>
 
 /** Runs the script with only the given environment (no inherited PATH: nothing can be found by accident). */
 function provision(env: NodeJS.ProcessEnv, uid?: number) {
-  const r = spawnSync(process.execPath, [SCRIPT], { env, encoding: 'utf8', timeout: 5 * 60_000, ...(uid === undefined ? {} : { uid, gid: uid }) });
+  if (uid === undefined) return run(SCRIPT, env);
+  // As another user, a copy it can read (the script needs only Node's own modules): a checkout
+  // may sit in a directory only its owner can enter, as a clone into `mktemp -d` does.
+  const at = mkdtempSync(path.join(os.tmpdir(), 'bkpaas-tools-script-'));
+  try {
+    chmodSync(at, 0o755);
+    const copy = path.join(at, 'test-tools.js');
+    copyFileSync(SCRIPT, copy);
+    chmodSync(copy, 0o644);
+    return run(copy, env, uid);
+  } finally {
+    rmSync(at, { recursive: true, force: true });
+  }
+}
+
+function run(script: string, env: NodeJS.ProcessEnv, uid?: number) {
+  const r = spawnSync(process.execPath, [script], { env, encoding: 'utf8', timeout: 5 * 60_000, ...(uid === undefined ? {} : { uid, gid: uid }) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
