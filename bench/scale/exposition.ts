@@ -20,6 +20,15 @@ export function targetsIn(body: string): Map<string, number> {
   return out;
 }
 
+const LAST_SUCCESS = /^bkpaas_target_last_success_timestamp_seconds\{app_code="([^"]*)",module_name="([^"]*)",environment="([^"]*)"[^}]*\} (\S+)$/gm;
+
+/** `app/module/env` → unix seconds of its last successful fetch, for every target that has one. */
+export function lastSuccessIn(body: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of body.matchAll(LAST_SUCCESS)) out.set(`${m[1]}/${m[2]}/${m[3]}`, Number(m[4]));
+  return out;
+}
+
 /** The value of an unlabelled sample (e.g. nodejs_heap_size_used_bytes), or undefined. */
 export function gaugeValue(body: string, name: string): number | undefined {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(body);

@@ -104,6 +104,12 @@ export interface SimulatorInfo {
   targets: number;
 }
 
+/** The simulator's request counts (`GET <origin>/__sim/stats`). */
+export interface SimStats {
+  processes_requests: number;
+  per_target: Record<string, number>;
+}
+
 /** Starts `node dist/simulator/cli.js --targets N --latency MS` and reads its JSON ready line. */
 export async function startSimulatorProcess(targets: number, latencyMs: number): Promise<{ child: Child; info: SimulatorInfo }> {
   const proc = spawn(

@@ -8,6 +8,18 @@ export function quantile(samples: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
+/** A distribution of samples as the report shows it. */
+export interface Distribution {
+  median: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+export function dist(samples: readonly number[]): Distribution {
+  return { median: median(samples), p99: quantile(samples, 0.99), max: Math.max(...samples), n: samples.length };
+}
+
 export function median(samples: readonly number[]): number {
   if (samples.length === 0) return NaN;
   const sorted = [...samples].sort((a, b) => a - b);

@@ -94,7 +94,9 @@ const RESOURCES = [
 
 function resources(spec: ProcessRow['resource_limit'], out: SampleSink): void {
   if (!spec) return;
-  for (const [resource, unit, field] of RESOURCES) {
+  // Index loops in the generators: they run for every row of every target on every refresh.
+  for (let i = 0; i < RESOURCES.length; i++) {
+    const [resource, unit, field] = RESOURCES[i];
     const v = spec[field];
     if (v !== undefined) out.sample(v, resource, unit);
   }
@@ -189,9 +191,10 @@ export const TARGET_FAMILIES: readonly TargetFamilyDecl[] = [
     if (v.lastSuccessSeconds !== undefined) out.sample(v.lastSuccessSeconds);
   }),
   target({ name: 'bkpaas_target_fetch_errors_total', type: 'counter', help: 'Failed fetches of the target by reason.', labels: ['reason'] }, (v, out) => {
-    for (const reason of FETCH_ERROR_REASONS) {
-      const n = v.errorCounts.get(reason);
-      if (n) out.sample(n, reason);
+    if (v.errorCounts.size === 0) return;
+    for (let i = 0; i < FETCH_ERROR_REASONS.length; i++) {
+      const n = v.errorCounts.get(FETCH_ERROR_REASONS[i]);
+      if (n) out.sample(n, FETCH_ERROR_REASONS[i]);
     }
   }),
 ];

@@ -11,7 +11,7 @@ import type { ProcessRow } from '../model/aggregate';
 import { runAtOnce, type Steps } from '../slices';
 import type { FetchErrorReason } from '../upstream/errors';
 import { escapeLabelValue } from './exposition';
-import { TARGET_FAMILIES, type InstanceFamily, type ProcessFamily, type TargetFamily } from './families';
+import { TARGET_FAMILIES } from './families';
 import { ALL_FAMILIES, type FamilyFilter } from './familyFilter';
 import { SampleWriter } from './sampleWriter';
 
@@ -53,68 +53,52 @@ export function familyText(chunks: TargetChunks, f: number): string {
 
 /**
  * Renders the target's series, one chunk per family (empty where it has none), as steps (run them
- * with runInSlices or runAtOnce).
+ * with runInSlices or runAtOnce). Family by family, each over every row (and instance): the text
+ * comes out in exposition order, so it is written straight into one buffer.
  */
 export function* renderSteps(view: TargetView): Steps<TargetChunks> {
-  const { byScope } = view.families ?? ALL_FAMILIES;
-  const processFamilies = byScope.process;
-  const instanceFamilies = view.instanceMetrics ? byScope.instance : [];
-  const targetFamilies = byScope.target;
+  const { enabled } = view.families ?? ALL_FAMILIES;
+  const rows = view.rows ?? [];
   const out = new SampleWriter();
+  // Each row's labels (target labels and process_type), built once for all its families.
+  const rowBases = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) rowBases[r] = `${view.labels},process_type="${escapeLabelValue(rows[r].process_type)}"`;
+  // With instance_metrics, each instance's labels, built by the first instance family.
+  const instanceBases: string[][] = [];
 
-  for (const row of view.rows ?? []) {
-    out.base = `${view.labels},process_type="${escapeLabelValue(row.process_type)}"`;
-    for (const f of processFamilies) {
-      const family = TARGET_FAMILIES[f] as ProcessFamily;
-      out.select(f);
-      if (!family.elements) {
-        family.generate(row as never, out);
-        continue;
-      }
-      for (const element of family.elements(row)) {
-        family.generate(element as never, out);
-        if (out.stepDone()) yield;
-      }
-    }
-    if (instanceFamilies.length > 0) {
-      const pl = out.base;
-      for (const inst of row.instances) {
-        out.base = `${pl},instance_name="${escapeLabelValue(inst.name)}"`;
-        for (const f of instanceFamilies) {
-          out.select(f);
-          (TARGET_FAMILIES[f] as InstanceFamily).generate(inst, out);
-        }
-        if (out.stepDone()) yield;
-      }
-    }
-    if (out.stepDone()) yield;
-  }
-
-  out.base = view.labels;
-  for (const f of targetFamilies) {
+  for (let f = 0; f < TARGET_FAMILIES.length; f++) {
+    if (!enabled[f]) continue;
+    const family = TARGET_FAMILIES[f];
+    if (family.scope === 'instance' && !view.instanceMetrics) continue;
     out.select(f);
-    (TARGET_FAMILIES[f] as TargetFamily).generate(view, out);
-  }
-  const batches = out.finish();
-
-  const ranges: number[] = [];
-  let size = 0;
-  for (const family of batches) {
-    const from = size;
-    for (const text of family) size += Buffer.byteLength(text);
-    ranges.push(from, size);
-  }
-  // Its own allocation, not a slice of Buffer's shared pool: a pool slab would stay alive as long
-  // as any target rendered into it.
-  const bytes = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const family of batches) {
-    for (const text of family) {
-      at += bytes.write(text, at);
-      yield; // a batch is at most ITEMS_PER_STEP lines
+    if (family.scope === 'target') {
+      out.base = view.labels;
+      family.generate(view, out);
+      continue;
+    }
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      out.base = rowBases[r];
+      if (family.scope === 'instance') {
+        const bases = (instanceBases[r] ??= []);
+        for (let i = 0; i < row.instances.length; i++) {
+          out.base = bases[i] ??= `${rowBases[r]},instance_name="${escapeLabelValue(row.instances[i].name)}"`;
+          family.generate(row.instances[i], out);
+          if (out.stepDone()) yield;
+        }
+      } else if (family.elements) {
+        const elements = family.elements(row);
+        for (let e = 0; e < elements.length; e++) {
+          family.generate(elements[e] as never, out);
+          if (out.stepDone()) yield;
+        }
+      } else {
+        family.generate(row as never, out);
+      }
+      if (out.stepDone()) yield;
     }
   }
-  return { bytes, ranges };
+  return yield* out.write();
 }
 
 /** renderSteps run at once. */

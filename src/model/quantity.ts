@@ -99,19 +99,39 @@ function toUnits(nanos: bigint, unitNanos: bigint, perUnit: number): number {
   return Number(ceilDiv(nanos, unitNanos)) / perUnit;
 }
 
+/** Distinct quantities remembered per conversion; past that the memory starts again (hostile input stays bounded). */
+export const REMEMBERED_QUANTITIES = 1024;
+
+/**
+ * `convert` with its results remembered by quantity string. A fleet sends the same few
+ * quantities (`4000m`, `2048Mi`, ...) in every answer, and the exact BigInt reading of one was
+ * the largest allocation of a refresh (half a kilobyte each, a dozen per target).
+ */
+function remembered(convert: (text: string) => number | undefined): (text: string) => number | undefined {
+  const known = new Map<string, number | undefined>();
+  return (text) => {
+    // `has` first: an unparsable quantity is remembered too, as undefined.
+    if (known.has(text)) return known.get(text);
+    if (known.size >= REMEMBERED_QUANTITIES) known.clear();
+    const value = convert(text);
+    known.set(text, value);
+    return value;
+  };
+}
+
 /** A cpu quantity in cores (rounded up to a millicore, like kube-state-metrics); undefined when unparsable or negative. */
-export function cpuCoresOf(text: string): number | undefined {
+export const cpuCoresOf = remembered((text) => {
   const nanos = parseQuantityNanos(text);
   if (nanos === undefined || nanos < 0n) return undefined;
   return toUnits(nanos, 10n ** 6n, 1000);
-}
+});
 
 /** A memory quantity in bytes (rounded up to a byte, like kube-state-metrics); undefined when unparsable or negative. */
-export function memoryBytesOf(text: string): number | undefined {
+export const memoryBytesOf = remembered((text) => {
   const nanos = parseQuantityNanos(text);
   if (nanos === undefined || nanos < 0n) return undefined;
   return toUnits(nanos, NANO, 1);
-}
+});
 
 /** `resource_limit_quota.cpu` (millicores) in cores. */
 export function coresOfMillicores(millicores: number): number {

@@ -15,12 +15,23 @@ import type { TargetChunks } from '../metrics/targetChunks';
 import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
+import { Fifo } from './fifo';
 import { refetchDelayMs } from './failureBackoff';
 import { Limiter, type Lane } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
 import { TargetGroups } from './targetGroups';
 import { TargetRecord, targetKey } from './targetRecord';
 import type { TargetState } from './targetState';
+
+/** A due target waiting for its first connection slot, and how to settle its record's `inflight`. */
+interface WaitingFetch {
+  record: TargetRecord;
+  scheduledAt: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+const LANES: readonly Lane[] = ['proven', 'unknown', 'failing'];
 
 /** Fetches one target's snapshot; throws UpstreamError. */
 export type Fetcher = (target: TargetSpec, signal: AbortSignal) => Promise<ProcessSnapshot>;
@@ -69,6 +80,10 @@ export class TargetPool {
   private upCount = 0;
   /** setTargets calls so far: a sliced call that a newer one overtook is dropped. */
   private setTargetsCalls = 0;
+  /** Due targets waiting for their first connection slot, by lane. */
+  private readonly waitingFetches: Record<Lane, Fifo<WaitingFetch>> = { proven: new Fifo(), unknown: new Fifo(), failing: new Fifo() };
+  /** Requests for a slot this pool has in the limiter (granted or not yet), by lane. */
+  private readonly slotRequests: Record<Lane, number> = { proven: 0, unknown: 0, failing: 0 };
 
   constructor(
     private readonly fetcher: Fetcher,
@@ -134,6 +149,7 @@ export class TargetPool {
     if (generation !== this.setTargetsCalls) return;
     this.settings = settings;
     this.limiter.setLimit(settings.concurrency);
+    for (const lane of LANES) this.askForSlots(lane);
     const next = new Map<string, TargetRecord>();
     const ordered: TargetRecord[] = [];
     for (const [key, entry] of made) {
@@ -263,78 +279,138 @@ export class TargetPool {
     this.limiter.setLaneLimit('failing', share);
   }
 
+  /**
+   * Marks a due target as being refreshed and puts it in line for a connection slot. Nothing of
+   * its fetch exists until it gets one: at thousands of targets, a fetch chain made for every
+   * waiting target (the limiter's waiters, promises, closures) lived through several young
+   * collections each, was promoted, and cost more CPU in collections than the fetch itself.
+   */
   private start(record: TargetRecord): void {
     const scheduledAt = Date.now();
     record.nextDueAt = scheduledAt + this.settings.ttlMs;
-    const wasUp = record.health === 'up';
-    // The fetch's duration and budget start when it gets a connection slot, not while it queues.
-    const attempt = { startedAt: scheduledAt };
-    // The series this fetch leaves, for the target's group.
-    let chunks: TargetChunks | undefined;
-    record.inflight = this.fetchWithRetries(record, laneOf(record), attempt)
-      .then(
-        async (snapshot) => {
-          const wasDown = record.health === 'down';
-          this.events.onParsed?.(record, snapshot.dropped);
-          // In slices, like parsing and rendering: a large target must not hold the event loop.
-          chunks = await record.succeeded(await runInSlices(aggregateSteps(snapshot)), attempt.startedAt, Date.now());
-          if (wasDown) this.events.onRecovery?.(record);
-        },
-        (err: unknown) => {
-          const error = err instanceof UpstreamError ? err : new UpstreamError('invalid_response', `unexpected error: ${String(err)}`);
-          if (error.retryAfterMs !== undefined) {
-            record.nextDueAt = Math.max(record.nextDueAt, Date.now() + error.retryAfterMs);
-          }
-          if (record.spec.discovered && (error.reason === 'not_found' || error.reason === 'client_error')) {
-            // Not deployed there: quiet until the next discovery run asks again (recheckUndeployed).
-            chunks = record.notDeployed(error, attempt.startedAt, Date.now());
-            record.nextDueAt = Infinity;
-            return;
-          }
-          chunks = record.failed(error, attempt.startedAt, Date.now());
-          record.nextDueAt = Math.max(record.nextDueAt, scheduledAt + refetchDelayMs(record.failuresInARow, this.settings.ttlMs));
-          this.events.onFailure?.(record, error);
-        },
-      )
-      .finally(() => {
-        record.inflight = undefined;
-        // Only a record still served changes the cached exposition.
-        if (this.records.get(record.key) === record) {
-          if (chunks) this.groups.changed(record, chunks);
-          this.generation += 1;
-          const isUp = record.health === 'up';
-          if (isUp !== wasUp) {
-            this.upCount += isUp ? 1 : -1;
-            this.shareSlots();
-          }
-        }
-      });
+    const lane = laneOf(record);
+    record.inflight = new Promise<void>((resolve, reject) => this.waitingFetches[lane].push({ record, scheduledAt, resolve, reject }));
+    this.askForSlots(lane);
   }
 
-  private async fetchWithRetries(record: TargetRecord, lane: Lane, attempt: { startedAt: number }): Promise<ProcessSnapshot> {
-    const retries = this.settings.retries ?? 2;
-    let budget: Budget | undefined;
+  /**
+   * Keeps as many requests for a slot in the limiter for `lane` as the lane has targets waiting,
+   * at most the concurrency: the limiter decides which lane a free slot goes to, and the request
+   * it grants takes whichever target of its lane is first in line then.
+   */
+  private askForSlots(lane: Lane): void {
+    const wanted = Math.min(this.waitingFetches[lane].length, this.settings.concurrency);
+    for (; this.slotRequests[lane] < wanted; this.slotRequests[lane]++) {
+      void this.limiter.run(() => this.fetchNextInLine(lane), lane, this.stepAsideAfter(lane));
+    }
+  }
+
+  /** Runs under a slot of `lane`: the first attempt of the lane's next waiting target, holding the slot until it settles. */
+  private fetchNextInLine(lane: Lane): Promise<unknown> {
+    this.slotRequests[lane] -= 1;
+    const next = this.waitingFetches[lane].shift();
+    if (!next) return Promise.resolve();
+    // This request is used up: keep the lane's requests in step with its waiting targets.
+    this.askForSlots(lane);
+    // The fetch's duration and budget start when it gets a connection slot, not while it queues.
+    const startedAt = Date.now();
+    const budget = this.budgets.start(this.settings.timeoutMs);
+    const first = this.attempt(next.record, budget);
+    this.complete(next, lane, first, budget, startedAt).then(next.resolve, next.reject);
+    return first.catch(() => undefined);
+  }
+
+  /** One attempt of the target's fetch (a fetcher that throws at once fails the attempt). */
+  private attempt(record: TargetRecord, budget: Budget): Promise<ProcessSnapshot> {
     try {
-      for (let n = 0; ; n++) {
-        try {
-          return await this.limiter.run(() => {
-            if (!budget) {
-              attempt.startedAt = Date.now();
-              budget = this.budgets.start(this.settings.timeoutMs);
-            }
-            return this.fetcher(record.spec, budget.signal);
-          }, lane, lane === 'unknown' ? this.settings.timeoutMs * STEP_ASIDE_AFTER : undefined);
-        } catch (err) {
-          if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || !budget || budget.signal.aborted) throw err;
-          try {
-            await sleep(backoffMs(n), budget.signal);
-          } catch {
-            throw err; // the budget ran out while waiting: report the failure we had
-          }
+      return this.fetcher(record.spec, budget.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The rest of a fetch once its first attempt runs: retries, then the record updated, then the scrape's view of it. */
+  private async complete(fetch: WaitingFetch, lane: Lane, first: Promise<ProcessSnapshot>, budget: Budget, startedAt: number): Promise<void> {
+    const { record, scheduledAt } = fetch;
+    const wasUp = record.health === 'up';
+    // The series this fetch leaves, for the target's group.
+    let chunks: TargetChunks | undefined;
+    try {
+      let outcome: { snapshot: ProcessSnapshot } | { failure: unknown };
+      try {
+        outcome = { snapshot: await this.withRetries(record, lane, first, budget) };
+      } catch (failure) {
+        outcome = { failure };
+      } finally {
+        budget.release();
+      }
+      // A failure of the fetch is the target's; one while recording its success is ours (the scrape fails).
+      if ('snapshot' in outcome) chunks = await this.succeeded(record, outcome.snapshot, startedAt);
+      else chunks = this.failed(record, outcome.failure, startedAt, scheduledAt);
+    } finally {
+      record.inflight = undefined;
+      // Only a record still served changes the cached exposition.
+      if (this.records.get(record.key) === record) {
+        if (chunks) this.groups.changed(record, chunks);
+        this.generation += 1;
+        const isUp = record.health === 'up';
+        if (isUp !== wasUp) {
+          this.upCount += isUp ? 1 : -1;
+          this.shareSlots();
         }
       }
-    } finally {
-      budget?.release();
+    }
+  }
+
+  /** Records a success; returns the target's new series. */
+  private async succeeded(record: TargetRecord, snapshot: ProcessSnapshot, startedAt: number): Promise<TargetChunks> {
+    const wasDown = record.health === 'down';
+    this.events.onParsed?.(record, snapshot.dropped);
+    // In slices, like parsing and rendering: a large target must not hold the event loop.
+    const chunks = await record.succeeded(await runInSlices(aggregateSteps(snapshot)), startedAt, Date.now());
+    if (wasDown) this.events.onRecovery?.(record);
+    return chunks;
+  }
+
+  /** Records a failure (or that the target is not deployed); returns the target's new series. */
+  private failed(record: TargetRecord, err: unknown, startedAt: number, scheduledAt: number): TargetChunks {
+    const error = err instanceof UpstreamError ? err : new UpstreamError('invalid_response', `unexpected error: ${String(err)}`);
+    if (error.retryAfterMs !== undefined) {
+      record.nextDueAt = Math.max(record.nextDueAt, Date.now() + error.retryAfterMs);
+    }
+    if (record.spec.discovered && (error.reason === 'not_found' || error.reason === 'client_error')) {
+      // Not deployed there: quiet until the next discovery run asks again (recheckUndeployed).
+      const chunks = record.notDeployed(error, startedAt, Date.now());
+      record.nextDueAt = Infinity;
+      return chunks;
+    }
+    const chunks = record.failed(error, startedAt, Date.now());
+    record.nextDueAt = Math.max(record.nextDueAt, scheduledAt + refetchDelayMs(record.failuresInARow, this.settings.ttlMs));
+    this.events.onFailure?.(record, error);
+    return chunks;
+  }
+
+  /** When a fetch of `lane` gives its slot back and runs on outside the limit: first fetches only (STEP_ASIDE_AFTER). */
+  private stepAsideAfter(lane: Lane): number | undefined {
+    return lane === 'unknown' ? this.settings.timeoutMs * STEP_ASIDE_AFTER : undefined;
+  }
+
+  /** The first attempt's result, or that of a retry (each under a slot of its own) after a transient failure. */
+  private async withRetries(record: TargetRecord, lane: Lane, first: Promise<ProcessSnapshot>, budget: Budget): Promise<ProcessSnapshot> {
+    const retries = this.settings.retries ?? 2;
+    let attempt = first;
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt;
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || n >= retries || !isTransient(err) || budget.signal.aborted) throw err;
+        try {
+          await sleep(backoffMs(n), budget.signal);
+        } catch {
+          throw err; // the budget ran out while waiting: report the failure we had
+        }
+        attempt = this.limiter.run(() => this.attempt(record, budget), lane, this.stepAsideAfter(lane));
+      }
     }
   }
 }

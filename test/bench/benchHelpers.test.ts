@@ -1,9 +1,14 @@
 /** The benchmark's own logic, without running it: arguments, the config it writes, the floor split, the shard check, statistics. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { parseBenchArgs } from '../../bench/bench';
 import { imageNodeOptions } from '../../bench/scale/processes';
-import { checkShardUnion, countSeries, gaugeValue, splitPerTargetFamily, targetsIn } from '../../bench/scale/exposition';
+import { scrape, scrapeAgent } from '../../bench/scale/client';
+import { processCpuMs } from '../../bench/scale/cpu';
+import { mainThreadProfile, sourceOf, summarise } from '../../bench/scale/cpuProfile';
+import { checkShardUnion, countSeries, gaugeValue, lastSuccessIn, splitPerTargetFamily, targetsIn } from '../../bench/scale/exposition';
 import { configYaml } from '../../bench/scale/processes';
 import { fmtBytes, fmtMs, median, quantile } from '../../bench/scale/stats';
 import { renderTable } from '../../bench/scale/table';
@@ -46,6 +51,8 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--exporter-node-flags', '--max-old-space-size=192 --trace-gc'])).toMatchObject({ nodeFlags: ['--max-old-space-size=192', '--trace-gc'] });
     expect(parseBenchArgs(['--exporter-node-flags=--max-old-space-size=192'])).toMatchObject({ nodeFlags: ['--max-old-space-size=192'] });
     expect(parseBenchArgs(['--help'])).toBe('help');
+    expect(parseBenchArgs([])).toMatchObject({ profile: false });
+    expect(parseBenchArgs(['--profile', '--targets', '20000'])).toMatchObject({ profile: true, targets: [20000] });
   });
 
   it.each([
@@ -102,12 +109,85 @@ describe('the exposition helpers', () => {
     ]);
     expect(gaugeValue(body, 'nodejs_heap_size_used_bytes')).toBe(1234);
     expect(gaugeValue(body, 'nodejs_nope')).toBeUndefined();
+    expect([...lastSuccessIn(body)]).toEqual([
+      ['a/default/prod', 5],
+      ['b/default/prod', 5],
+      ['c/default/prod', 5],
+    ]);
+  });
+
+  it("reads the head of a gzip scrape without the rest of the stream (the large run's event-loop lag)", async () => {
+    const text = `nodejs_eventloop_lag_max_seconds 0.042\n${'x'.repeat(300_000)}\n`;
+    const server = (await import('node:http')).createServer((_req, res) => {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(gzipSync(text));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = scrapeAgent();
+    try {
+      const { port } = server.address() as { port: number };
+      const r = await scrape(`http://127.0.0.1:${port}/metrics`, { agent, timeoutSeconds: 1, gzip: true, headBytes: 100 });
+      expect(r.head).toHaveLength(100);
+      expect(gaugeValue(r.head, 'nodejs_eventloop_lag_max_seconds')).toBe(0.042);
+    } finally {
+      agent.destroy();
+      server.close();
+    }
   });
 
   it('checkShardUnion names missing, duplicated and unexpected targets', () => {
     const u = checkShardUnion(['a', 'b', 'c'], [['a', 'b'], ['b', 'x']]);
     expect(u).toEqual({ ok: false, expected: 3, covered: 2, missing: ['c'], duplicated: ['b'], unexpected: ['x'] });
     expect(checkShardUnion(['a', 'b'], [['b'], ['a']]).ok).toBe(true);
+  });
+});
+
+describe('CPU time and profiles', () => {
+  it("reads a process's CPU time from /proc, growing as it works", () => {
+    const before = processCpuMs(process.pid)!;
+    const until = performance.now() + 150;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    expect(processCpuMs(process.pid)! - before).toBeGreaterThanOrEqual(50);
+    expect(processCpuMs(2 ** 30)).toBeUndefined();
+  });
+
+  // root → a (src) → b (node-fetch), root → idle; samples: b 3 ms, a 1 ms, idle 5 ms, b 2 ms
+  const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 9, columnNumber: 0 }, children });
+  const profile = {
+    nodes: [
+      frame(1, '(root)', '', [2, 4]),
+      frame(2, 'render', 'file:///app/dist/metrics/render.js', [3]),
+      frame(3, 'find', 'file:///app/node_modules/node-fetch/lib/index.js'),
+      frame(4, '(idle)', ''),
+    ],
+    samples: [3, 2, 4, 3],
+    timeDeltas: [0, 3000, 1000, 5000, 2000],
+  };
+
+  it('summarises a profile by self and total time, idle left out', () => {
+    const s = summarise(profile);
+    expect(s.busyMs).toBe(6);
+    expect(s.idleMs).toBe(5);
+    expect(s.frames.map((f) => [f.frame, f.selfMs, f.totalMs])).toEqual([
+      ['find node-fetch:10', 5, 5],
+      ['render src/metrics/render.ts:10', 1, 6],
+    ]);
+    expect(s.sources).toEqual([
+      { source: 'node-fetch', selfMs: 5 },
+      { source: 'src/metrics/render.ts', selfMs: 1 },
+    ]);
+    expect([sourceOf('node:internal/http', 'x'), sourceOf('', '(garbage collector)'), sourceOf('', 'writev')]).toEqual(['node:internal', '(garbage collector)', '(native)']);
+  });
+
+  it("picks the main thread's profile of a process", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-prof-'));
+    try {
+      for (const f of ['CPU.20261129.1.77.1.002.cpuprofile', 'CPU.20261129.1.77.0.001.cpuprofile', 'CPU.20261129.1.78.0.001.cpuprofile']) writeFileSync(path.join(dir, f), '{}');
+      expect(path.basename(mainThreadProfile(dir, 77))).toBe('CPU.20261129.1.77.0.001.cpuprofile');
+      expect(() => mainThreadProfile(dir, 79)).toThrow('no .cpuprofile of process 79');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -93,6 +93,21 @@ describe('cpuCoresOf / memoryBytesOf', () => {
     expect(memoryBytesOf('-1Gi')).toBeUndefined();
   });
 
+  it('answers the same when asked again, each conversion on its own, past any number of distinct quantities', () => {
+    // The conversions remember what they read: cpu and memory must not share answers, an
+    // unparsable quantity must stay unparsable, and a fleet of distinct quantities must not
+    // change what a known one reads as.
+    for (let round = 0; round < 2; round++) {
+      expect([cpuCoresOf('500m'), memoryBytesOf('500m')]).toEqual([0.5, 1]);
+      expect([cpuCoresOf('2'), memoryBytesOf('2')]).toEqual([2, 2]);
+      expect([cpuCoresOf('bogus'), memoryBytesOf('-1Gi')]).toEqual([undefined, undefined]);
+      for (let i = 1; i <= 5000; i++) {
+        expect(cpuCoresOf(`${i}m`)).toBe(i / 1000);
+        expect(memoryBytesOf(`${i}Ki`)).toBe(i * 1024);
+      }
+    }
+  });
+
   it('converts resource_limit_quota units', () => {
     expect(coresOfMillicores(4000)).toBe(4);
     expect(coresOfMillicores(250)).toBe(0.25);
