@@ -5,8 +5,11 @@
  * composed with a long-lived source stays registered on that source (about 60 bytes each, never
  * released while the source lives), so one composite per fetch leaked without bound — tens of MB
  * a day for a large fleet (bench/soak.ts showed the heap creeping). Here each budget is a plain
- * AbortController, tracked only while its fetch runs.
+ * AbortController, tracked only while its fetch runs. The upstream client uses it as its
+ * request's bound (upstream/requestBound.ts) rather than adding a controller of its own.
  */
+import { registerRequestBound } from '../upstream/requestBound';
+
 export interface Budget {
   /** Aborted when the time is up (reason: a TimeoutError DOMException) or at close(). */
   signal: AbortSignal;
@@ -33,6 +36,8 @@ export class Budgets {
     const timer = setTimeout(() => controller.abort(new DOMException(`budget of ${ms} ms used up`, 'TimeoutError')), ms);
     timer.unref();
     this.live.add(controller);
+    // The upstream client bounds its request by this budget instead of a controller of its own.
+    registerRequestBound(controller, performance.now() + ms);
     return {
       signal: controller.signal,
       release: () => {

@@ -13,6 +13,7 @@ import { nextTurn, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
+import { requestBoundWithin } from './requestBound';
 import { parseJsonSteps } from './slicedJson';
 import { utf8Steps } from './slicedUtf8';
 
@@ -141,19 +142,26 @@ export class UpstreamClient {
   async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
     const url = this.config.base_url + path;
     const where = `GET ${url}`;
-    // One controller per request, aborted by our timeout, by the caller's signal, or when the body
-    // is refused (too large, cut off: frees the socket at once instead of letting node-fetch drain
-    // the rest in the background). Plain listeners, cleared in `finally`: AbortSignal.timeout and
-    // AbortSignal.any would keep per-request objects alive past the request (see scheduler/budgets.ts).
-    const request = new AbortController();
+    // Under a caller's bound that ends within our timeout (the pool's budget), the request runs
+    // on it: no controller, timer or listener of ours (see requestBound.ts).
+    const bound = requestBoundWithin(signal, this.config.timeout_ms);
+    // Otherwise one controller per request, aborted by our timeout, by the caller's signal, or
+    // when the body is refused (too large, cut off: frees the socket at once instead of letting
+    // node-fetch drain the rest in the background). Plain listeners, cleared in `finally`:
+    // AbortSignal.timeout and AbortSignal.any would keep per-request objects alive past the
+    // request (see scheduler/budgets.ts).
+    const request = bound ?? new AbortController();
     const timeout = { aborted: false };
-    const timer = setTimeout(() => {
-      timeout.aborted = true;
-      request.abort();
-    }, this.config.timeout_ms);
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = () => request.abort();
-    if (signal?.aborted) request.abort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    if (!bound) {
+      timer = setTimeout(() => {
+        timeout.aborted = true;
+        request.abort();
+      }, this.config.timeout_ms);
+      if (signal?.aborted) request.abort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    }
     const started = performance.now();
     let code = 'error';
     try {
@@ -178,11 +186,13 @@ export class UpstreamClient {
         text = bytes.length < SLICED_PARSE_CHARS ? bytes.toString('utf8') : await runInSlices(utf8Steps(bytes));
       } catch (err) {
         const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
-        request.abort();
+        // A refused body ends the fetch (never retried), so a bound may be aborted for it; after a
+        // network failure the connection is gone already, and the fetch may still retry.
+        if (!bound || error.reason === 'invalid_response') request.abort();
         throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
-      // Decoding the body (node-fetch, above) cannot be sliced: a turn of the event loop after it.
+      // A turn of the event loop between reading the body (node-fetch's one copy of it) and parsing it.
       await nextTurn();
       try {
         // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
@@ -195,8 +205,10 @@ export class UpstreamClient {
         );
       }
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (!bound) {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
       this.observe(code, (performance.now() - started) / 1000);
     }
   }
