@@ -121,7 +121,11 @@ export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> 
   const infoSeen = new Set<string>();
   let n = 0;
 
-  for (const p of snapshot.processes) {
+  // Index loops: this runs for every target on every refresh, and for-of over arrays left an
+  // iterator result per item behind in the generator.
+  const { processes, specs, instances } = snapshot;
+  for (let k = 0; k < processes.length; k++) {
+    const p = processes[k];
     const r = row(p.type);
     hasProcessItem.add(p.type);
     r.replicas += p.replicas;
@@ -138,7 +142,8 @@ export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> 
     if (++n % ITEMS_PER_STEP === 0) yield;
   }
 
-  for (const s of snapshot.specs) {
+  for (let k = 0; k < specs.length; k++) {
+    const s = specs[k];
     const r = row(s.name);
     r.target_replicas = s.target_replicas;
     r.max_replicas = s.max_replicas;
@@ -149,7 +154,8 @@ export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> 
 
   const states = new Map<string, Map<string, number>>();
   const reasons = new Map<string, Map<string, number>>();
-  for (const i of snapshot.instances) {
+  for (let k = 0; k < instances.length; k++) {
+    const i = instances[k];
     const r = row(i.process_type);
     r.instances.push(i);
     if (i.ready) r.ready_instances += 1;
@@ -165,7 +171,10 @@ export function* aggregateSteps(snapshot: ProcessSnapshot): Steps<ProcessRow[]> 
     r.last_terminated_by_reason = sortedCounts(reasons, r.process_type);
     if (hasProcessItem.has(r.process_type) && r.latest_version !== undefined) {
       let stale = 0;
-      for (const i of r.instances) if (i.version !== undefined && i.version !== r.latest_version) stale += 1;
+      for (let k = 0; k < r.instances.length; k++) {
+        const v = r.instances[k].version;
+        if (v !== undefined && v !== r.latest_version) stale += 1;
+      }
       r.stale_instances = stale;
     }
     r.settled = settledBy(r);

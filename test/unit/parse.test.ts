@@ -123,6 +123,34 @@ describe('parseProcessList', () => {
     ]);
   });
 
+  it.each([
+    '2024-08-16T02:07:55Z',
+    '1999-12-28T23:59:59Z',
+    '2024-02-29T12:00:00Z',
+    '2023-02-29T12:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-08-16T24:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-00-10T00:00:00Z',
+    '2024-08-00T00:00:00Z',
+    '0050-01-01T00:00:00Z',
+    '2024-08-16T02:07:60Z',
+    '2024-08-16T02:60:00Z',
+    '2024-08-16t02:07:55Z',
+    '2024-08-16T02:07:55z',
+    '2024-08-16T02:07:55.123Z',
+    '2024-08-16T02:07:55+08:00',
+    '2024-08-16 02:07:55Z',
+    '2024-8-16T02:07:55Z',
+    '20x4-08-16T02:07:55Z',
+    '2024-08-16',
+  ])('reads start_time %p exactly as Date.parse does', (startTime) => {
+    const b = realBody();
+    ((b.instances as { items: Array<Record<string, unknown>> }).items[0]).start_time = startTime;
+    const ms = Date.parse(startTime);
+    expect(parseProcessList(b).instances[0].start_time).toBe(Number.isFinite(ms) ? ms / 1000 : undefined);
+  });
+
   it('reads an unparsable start_time as unknown', () => {
     const b = realBody();
     ((b.instances as { items: Array<Record<string, unknown>> }).items[0]).start_time = 'yesterday';
