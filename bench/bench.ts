@@ -27,6 +27,7 @@ import { LARGE_GOALS, LARGE_MIN_CONCURRENCY, LARGE_TARGETS, largeGoals, largeRep
 import { compareRenderers, type RendererComparison } from './scale/renderers';
 import { dist, fmtBytes, fmtMs, fmtRatio, groupDigits, median, type Distribution } from './scale/stats';
 import { renderTable } from './scale/table';
+import { measureStatusPage, statusPageRows, type StatusPageFigures } from './statusPage';
 
 const PROCESS_TYPES = 3;
 /** Cold scrapes (each of a fresh process) and refresh scrapes per target count; the median is reported. */
@@ -260,6 +261,7 @@ export interface RunResult {
     rssPerExpositionByte?: number;
   };
   renderers: RendererComparison;
+  statusPage?: StatusPageFigures;
   /** With --profile: where the exporter's refresh profile went and what it says. */
   profile?: ProfileReport;
 }
@@ -349,6 +351,8 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
       gzBytes = r.bytes;
     }
     const healthzRest = await prober.stop();
+    progress(`N=${n}: the status page (GET /), warm`);
+    const statusPage = await measureStatusPage(ex.url, statsUrl);
 
     progress(`N=${n}: 1 + ${COLD_RUNS} refresh scrapes (cache.ttl reloaded as 1s: every target due again, the process warm)`);
     await ex.setTtl(1);
@@ -463,6 +467,7 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
         plainNodePeakRss: plainNode?.peakRss,
       },
       renderers,
+      statusPage,
       profile,
     };
   } finally {
@@ -785,6 +790,7 @@ export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<t
     row('heap used / total, max seen', 'exposition bytes', (r) => `${mb(r.memory.heapUsedMax)} / ${mb(r.memory.heapTotalMax)} (${fmtRatio(r.memory.heapUsedMax / r.bytes)})`),
     row('render: plain prom-client', 'fast path, full render', (r) => `${fmtMs(r.renderers.promClientMs)} vs ${fmtMs(r.renderers.fastFullMs)} = ${fmtRatio(r.renderers.ratio)}`),
     row('render: prom-client metrics() alone', 'fast path, join only', (r) => `${fmtMs(r.renderers.promClientMetricsOnlyMs)} vs ${fmtMs(r.renderers.fastJoinMs)} = ${fmtRatio(r.renderers.promClientMetricsOnlyMs / r.renderers.fastJoinMs)}`),
+    ...statusPageRows(runs),
   ];
   const out = [
     `bkpaas-process-exporter scale benchmark, ${new Date().toISOString()}`,

@@ -11,7 +11,8 @@ import { ScrapeBody } from './metrics/scrapeBody';
 import { SelfMetrics } from './metrics/selfMetrics';
 import { TargetPool, type PoolSettings } from './scheduler/targetPool';
 import { inShard, type Shard } from './scheduler/shard';
-import { targetKey, type TargetRecord } from './scheduler/targetRecord';
+import { targetKey } from './scheduler/targetRecord';
+import type { TargetState } from './scheduler/targetState';
 import { UpstreamClient } from './upstream/client';
 import { DroppedFieldLog } from './upstream/droppedFieldLog';
 
@@ -44,7 +45,7 @@ function poolSettings(config: ExporterConfig): PoolSettings {
 
 export class Exporter {
   readonly self: SelfMetrics;
-  readonly pool: TargetPool;
+  private readonly pool: TargetPool;
   private client: UpstreamClient;
   private current: ExporterConfig;
   private readonly logger: Logger;
@@ -174,9 +175,18 @@ export class Exporter {
     return { ok: true, targets: this.pool.size };
   }
 
+  /**
+   * Refreshes every due target as a scrape does (at most once per ttl, concurrent callers sharing
+   * one refresh) and waits for it until `deadline` (epoch ms); refreshes still running then go on
+   * in the background. /metrics and the status page both come through here.
+   */
+  refresh(deadline: number): Promise<void> {
+    return this.pool.refresh(deadline);
+  }
+
   /** Full /metrics body: own metrics, then every target's cached series, refreshing what is due first. */
   async metrics(deadline: number): Promise<ScrapeBody> {
-    await this.pool.refresh(deadline);
+    await this.refresh(deadline);
     return new ScrapeBody(await this.ownMetrics(), this.pool.rendered());
   }
 
@@ -199,14 +209,23 @@ export class Exporter {
 
   /** /probe text for one target, or undefined when the target is not served here. */
   async probe(key: string, deadline: number): Promise<string | undefined> {
-    const record = this.pool.get(key);
-    if (!record) return undefined;
-    await this.pool.refresh(deadline, [record]);
-    return this.pool.render([record]);
+    if (!this.pool.get(key)) return undefined;
+    await this.pool.refresh(deadline, key);
+    return this.pool.renderOne(key);
   }
 
-  targets(): readonly TargetRecord[] {
+  /** The targets served here, in configuration order, read-only (for /, /sd and --once). */
+  targets(): readonly TargetState[] {
     return this.pool.list();
+  }
+
+  /**
+   * Makes the target with this key (`app_code/module_name/environment`) due now: the next scrape
+   * or probe fetches it again, whatever its ttl, failure backoff or Retry-After said; its cached
+   * result serves until then. False when the target is not served here.
+   */
+  expire(key: string): boolean {
+    return this.pool.expire(key);
   }
 
   /** Fails readiness and stops background work; in-flight scrapes are left to finish. */

@@ -15,7 +15,7 @@ import { describeWebConfig, loadWebConfig, WebConfigError, type WebConfig } from
 import { withWebConfig, type ServedApp } from './http/webGuard';
 import { SecretFileWatcher } from './config/secretFileWatcher';
 import { createLogger, type Logger } from './log';
-import type { Simulator } from './simulator';
+import type { Simulator } from './simulator/types';
 import { VERSION } from './version';
 
 /** `host:port` of an external URL (the scheme's default port when it names none; IPv6 hosts keep their brackets). */

@@ -30,8 +30,9 @@ export interface RendererComparison {
 
 /** What the exporter does once every target changed: pack each group, list the scrape's buffers. */
 function packAll(chunks: ReturnType<typeof renderTargetChunks>[]): Buffer[] {
-  const groups = new TargetGroups();
-  groups.setTargets(chunks.map((c) => ({ chunks: c })));
+  const groups = new TargetGroups<object>();
+  const targets = chunks.map(() => ({}));
+  groups.setTargets(targets, new Map(targets.map((t, i) => [t, chunks[i]])));
   return groups.segments();
 }
 

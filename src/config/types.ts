@@ -43,7 +43,7 @@ export interface TargetSpec {
   only_latest_version?: boolean;
   /** Extra constant labels, validated names, sorted by name. */
   labels: Record<string, string>;
-  /** Where the target came from, e.g. "targets[0]" or a discovery rule; shown on the landing page. */
+  /** Where the target came from, e.g. "targets[0]" or a discovery rule; shown on the status page. */
   source: string;
   /** True for targets found by discovery (undeployed ones are handled quietly, see discovery/). */
   discovered?: boolean;

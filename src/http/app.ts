@@ -7,17 +7,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Exporter } from '../exporter';
 import type { Logger } from '../log';
 import { CONTENT_TYPE } from '../metrics/exposition';
-import { VERSION } from '../version';
 import { scrapeDeadline } from './deadline';
-import { landingPage } from './landing';
 import { parseProbeQuery } from './probeParams';
 import { serviceDiscovery } from './serviceDiscovery';
+import { statusPageHandler } from './statusPage/route';
 
 export interface AppOptions {
   logger: Logger;
   /** Scrapes (/metrics and /probe) answered at once; beyond it a scrape gets 503 (default 64). */
   maxConcurrentScrapes?: number;
-  /** Shown on the landing page, e.g. "1/4". */
+  /** Shown on the status page, e.g. "1/4". */
   shardLabel?: string;
   /** `host:port` that /sd hands out as the /probe address (--web.external-url); default the address the request reached. */
   sdAddress?: string;
@@ -118,12 +117,8 @@ export function createApp(exporter: Exporter, opts: AppOptions): express.Express
     plain(res, 405, 'use POST to reload the configuration');
   });
 
-  app.get('/', (_req, res) => {
-    res
-      .status(200)
-      .type('text/html; charset=utf-8')
-      .send(landingPage({ version: VERSION, targets: exporter.targets(), shard: opts.shardLabel, discovery: exporter.discoveryManager?.status }));
-  });
+  // The status page refreshes due targets as a scrape does, so it takes a scrape slot too.
+  app.get('/', scrapeSlot, statusPageHandler(exporter, { shard: opts.shardLabel }));
 
   app.use((_req, res) => plain(res, 404, 'not found'));
 

@@ -1,5 +1,5 @@
 /** `GET /sd`: Prometheus HTTP service discovery (http_sd_configs) of this exporter's /probe targets. */
-import type { TargetRecord } from '../scheduler/targetRecord';
+import type { TargetState } from '../scheduler/targetState';
 
 export interface SdGroup {
   targets: string[];
@@ -10,8 +10,8 @@ export interface SdGroup {
  * One group per served target (undeployed ones left out): the exporter's own address as the
  * target, the probe parameters as `__param_*`, and `__meta_bkpaas_*` for relabelling.
  */
-export function serviceDiscovery(records: readonly TargetRecord[], exporterAddress: string): SdGroup[] {
-  return records
+export function serviceDiscovery(targets: readonly TargetState[], exporterAddress: string): SdGroup[] {
+  return targets
     .filter((r) => !r.undeployed)
     .map((r) => ({
       targets: [exporterAddress],

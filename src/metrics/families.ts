@@ -2,7 +2,7 @@
  * Every metric family this exporter serves for its targets, declared once (in the manner of
  * kube-state-metrics' family generators): name, type, help, scope, the label names it adds and
  * the function producing its samples from its subject. Rendering (targetChunks.ts), the allow /
- * deny filter, the landing page and the README check all read this table. Its order is the order
+ * deny filter and the README check all read this table. Its order is the order
  * of families in /metrics; adding a family means adding one entry here (and its test).
  */
 import type { ProcessRow } from '../model/aggregate';

@@ -50,7 +50,8 @@ export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
   return { bytes, families, placed: ranges.map((r) => ({ bytes, ranges: r })) };
 }
 
-function chunkBytes(t: TargetChunks): number {
+/** The bytes of a target's series (its chunks may be views of a larger pack). */
+export function chunkBytes(t: TargetChunks): number {
   let n = 0;
   for (let f = 0; f < FAMILIES; f++) n += Math.max(0, t.ranges[2 * f + 1] - t.ranges[2 * f]);
   return n;

@@ -9,67 +9,112 @@
  * another), and otherwise at the next scrape: the text is held about once, and each change
  * re-packs only its group.
  */
-import { joinPacked, packChunks, type PackedTargets } from '../metrics/render';
+import { chunkBytes, joinPacked, packChunks, type PackedTargets } from '../metrics/render';
 import type { TargetChunks } from '../metrics/targetChunks';
-
-/** A target as far as grouping goes (a TargetRecord): its chunks, replaced by views once packed. */
-export interface ChunkHolder {
-  chunks?: TargetChunks;
-}
 
 /** Targets per group: ~570 KB of text per group at the benchmark's 5.7 KB per target. */
 export const GROUP_SIZE = 100;
 
-interface Group {
-  readonly records: readonly ChunkHolder[];
-  packed: PackedTargets;
-  /** Some target's chunks are not in `packed` yet. */
+/**
+ * A target whose series take more than this is not copied into its group's pack but written from
+ * its own buffer: copying the 15 MB of a 100 000-item target held the event loop for tens of ms.
+ */
+export const COPY_LIMIT_BYTES = 1024 * 1024;
+
+interface Group<T> {
+  readonly members: readonly T[];
+  /** members[i]'s series: views of `packed` once packed; undefined for a target without any yet. */
+  readonly chunks: (TargetChunks | undefined)[];
+  /** One pack of the members' series, or several where a member's are too large to copy (in member order). */
+  packed: PackedTargets[];
+  /** Some member's chunks are not in `packed` yet. */
   stale: boolean;
-  /** Targets with new chunks since the last pack. */
-  readonly changed: Set<ChunkHolder>;
+  /** Members (by index) with new chunks since the last pack. */
+  readonly changed: Set<number>;
 }
 
-const EMPTY: PackedTargets = { bytes: Buffer.alloc(0), families: [] };
+interface Slot<T> {
+  readonly group: Group<T>;
+  readonly index: number;
+}
 
-export class TargetGroups<T extends ChunkHolder = ChunkHolder> {
-  private groups: Group[] = [];
-  private groupOf = new Map<ChunkHolder, Group>();
 
-  constructor(private readonly groupSize = GROUP_SIZE) {}
+/**
+ * The groups own their targets' rendered series: a target (any object, compared by identity) is
+ * only a key here, never written to.
+ */
+export class TargetGroups<T extends object> {
+  private groups: Group<T>[] = [];
+  private slotOf = new Map<T, Slot<T>>();
 
-  /** Regroups the targets (in this order); every group is packed at the next `segments()`. */
-  setTargets(records: readonly T[]): void {
-    this.groups = [];
-    this.groupOf = new Map();
-    for (let i = 0; i < records.length; i += this.groupSize) {
-      const group: Group = { records: records.slice(i, i + this.groupSize), packed: EMPTY, stale: true, changed: new Set() };
-      this.groups.push(group);
-      for (const r of group.records) this.groupOf.set(r, group);
+  constructor(
+    private readonly groupSize = GROUP_SIZE,
+    private readonly copyLimitBytes = COPY_LIMIT_BYTES,
+  ) {}
+
+  /**
+   * Regroups the targets (in this order); every group is packed at the next `segments()`. A
+   * target's series are `fresh`'s, else those it had here before, else none yet.
+   */
+  setTargets(targets: readonly T[], fresh: ReadonlyMap<T, TargetChunks>): void {
+    const groups: Group<T>[] = [];
+    const slotOf = new Map<T, Slot<T>>();
+    for (let i = 0; i < targets.length; i += this.groupSize) {
+      const members = targets.slice(i, i + this.groupSize);
+      const group: Group<T> = { members, chunks: members.map((t) => fresh.get(t) ?? this.chunksOf(t)), packed: [], stale: true, changed: new Set() };
+      groups.push(group);
+      members.forEach((t, index) => slotOf.set(t, { group, index }));
     }
+    this.groups = groups;
+    this.slotOf = slotOf;
   }
 
-  /** The target has new chunks; its group is packed now if every one of its targets has. */
-  changed(record: T): void {
-    const group = this.groupOf.get(record);
-    if (!group) return;
+  /** The target's current series (views of its group's pack once packed); undefined for one not grouped or without any. */
+  chunksOf(target: T): TargetChunks | undefined {
+    const slot = this.slotOf.get(target);
+    return slot?.group.chunks[slot.index];
+  }
+
+  /** The target has new series; its group is packed now if every one of its targets has. */
+  changed(target: T, chunks: TargetChunks): void {
+    const slot = this.slotOf.get(target);
+    if (!slot) return;
+    const { group, index } = slot;
+    group.chunks[index] = chunks;
     group.stale = true;
-    group.changed.add(record);
-    if (group.changed.size === group.records.length) this.pack(group);
+    group.changed.add(index);
+    if (group.changed.size === group.members.length) this.pack(group);
   }
 
   /** The exposition of every target, as buffers to write in order (packs stale groups first). */
   segments(): Buffer[] {
     for (const g of this.groups) if (g.stale) this.pack(g);
-    return joinPacked(this.groups.map((g) => g.packed));
+    return joinPacked(this.groups.flatMap((g) => g.packed));
   }
 
-  private pack(group: Group): void {
-    const records = group.records.filter((r) => r.chunks);
-    const { bytes, families, placed } = packChunks(records.map((r) => r.chunks!));
-    // Each target's text is now a view of the pack: its own buffer (and the group's previous
-    // pack, once all of its targets have moved) can go.
-    records.forEach((r, i) => (r.chunks = placed[i]));
-    group.packed = { bytes, families };
+  private pack(group: Group<T>): void {
+    const packs: PackedTargets[] = [];
+    let run: number[] = [];
+    const packRun = () => {
+      if (run.length === 0) return;
+      const { bytes, families, placed } = packChunks(run.map((i) => group.chunks[i]!));
+      // Each target's text is now a view of the pack: its own buffer (and the group's previous
+      // pack, once all of its targets have moved) can go.
+      run.forEach((i, j) => (group.chunks[i] = placed[j]));
+      packs.push({ bytes, families });
+      run = [];
+    };
+    group.chunks.forEach((chunks, i) => {
+      if (!chunks) return;
+      if (chunkBytes(chunks) <= this.copyLimitBytes) {
+        run.push(i);
+        return;
+      }
+      packRun();
+      packs.push({ bytes: chunks.bytes, families: chunks.ranges });
+    });
+    packRun();
+    group.packed = packs;
     group.stale = false;
     group.changed.clear();
   }

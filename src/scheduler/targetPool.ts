@@ -2,7 +2,8 @@
  * The targets of this process and their cache: refreshes what is due (at most once per ttl per
  * target, less often while a target keeps failing; concurrent scrapes sharing one refresh),
  * bounded by one concurrency limit across all targets in which failing targets cannot crowd out
- * healthy ones, and renders the cached result.
+ * healthy ones, and renders the cached result. The pool owns the targets' records: it hands out
+ * read-only TargetState views and is the only one to change a record.
  */
 import type { TargetSpec } from '../config/types';
 import { aggregateSteps } from '../model/aggregate';
@@ -10,6 +11,7 @@ import type { ProcessSnapshot } from '../model/snapshot';
 import type { FamilyFilter } from '../metrics/familyFilter';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
+import type { TargetChunks } from '../metrics/targetChunks';
 import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
@@ -19,6 +21,7 @@ import { Limiter, type Lane } from './limiter';
 import { backoffMs, isTransient, sleep } from './retry';
 import { TargetGroups } from './targetGroups';
 import { TargetRecord, targetKey } from './targetRecord';
+import type { TargetState } from './targetState';
 
 /** A due target waiting for its first connection slot, and how to settle its record's `inflight`. */
 interface WaitingFetch {
@@ -47,12 +50,20 @@ export interface PoolSettings {
 
 export interface PoolEvents {
   /** A fetch failed (after retries). */
-  onFailure?(record: TargetRecord, error: UpstreamError): void;
+  onFailure?(target: TargetState, error: UpstreamError): void;
   /** A fetch succeeded after the previous one had failed. */
-  onRecovery?(record: TargetRecord): void;
+  onRecovery?(target: TargetState): void;
   /** A fetch succeeded; `dropped` lists the optional fields its answer's parse ignored (undefined: none). */
-  onParsed?(record: TargetRecord, dropped: ProcessSnapshot['dropped']): void;
+  onParsed?(target: TargetState, dropped: ProcessSnapshot['dropped']): void;
 }
+
+/**
+ * The part of upstream.timeout after which a first fetch (of a target never fetched) gives its
+ * connection slot to the next target and waits on outside the limit (Limiter's step aside): at
+ * startup, 1 000 targets that hang ahead of a healthy one then delay it by seconds, not by
+ * 1 000 × timeout / concurrency.
+ */
+export const STEP_ASIDE_AFTER = 1 / 16;
 
 export class TargetPool {
   private records = new Map<string, TargetRecord>();
@@ -63,7 +74,8 @@ export class TargetPool {
   /** Bumped whenever any target's rendered text changes. */
   private generation = 0;
   private cache?: { generation: number; rendered: RenderedTargets };
-  private readonly groups = new TargetGroups();
+  /** The targets' rendered series: their groups hold them, not the records. */
+  private readonly groups = new TargetGroups<TargetRecord>();
   /** Served targets whose last fetch succeeded. */
   private upCount = 0;
   /** setTargets calls so far: a sliced call that a newer one overtook is dropped. */
@@ -82,12 +94,13 @@ export class TargetPool {
     this.limiter = new Limiter(settings.concurrency);
   }
 
-  /** Targets in configuration order. */
-  list(): readonly TargetRecord[] {
+  /** Targets in configuration order, read-only. */
+  list(): readonly TargetState[] {
     return this.ordered;
   }
 
-  get(key: string): TargetRecord | undefined {
+  /** The target with this key (`app_code/module_name/environment`), read-only; undefined when it is not served. */
+  get(key: string): TargetState | undefined {
     return this.records.get(key);
   }
 
@@ -118,13 +131,20 @@ export class TargetPool {
     // New records are made aside (the costly part: each renders its first series) while the
     // records in force serve; a target that keeps its record is only noted, by its spec.
     const made = new Map<string, TargetRecord | TargetSpec>();
+    // The first series of each new record, handed to the groups with the new set.
+    const fresh = new Map<TargetRecord, TargetChunks>();
+    const newRecord = (spec: TargetSpec): TargetRecord => {
+      const record = new TargetRecord(spec, settings.instanceMetrics, settings.families);
+      fresh.set(record, record.firstChunks());
+      return record;
+    };
     let n = 0;
     for (const spec of specs) {
       if (++n % ITEMS_PER_STEP === 0) yield;
       const key = targetKey(spec);
       if (made.has(key)) continue;
       const old = this.records.get(key);
-      made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : new TargetRecord(spec, settings.instanceMetrics, settings.families));
+      made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : newRecord(spec));
     }
     if (generation !== this.setTargetsCalls) return;
     this.settings = settings;
@@ -146,7 +166,7 @@ export class TargetPool {
           }
           record = old;
         } else {
-          record = new TargetRecord(entry, settings.instanceMetrics, settings.families);
+          record = newRecord(entry);
         }
       }
       next.set(key, record);
@@ -156,16 +176,18 @@ export class TargetPool {
     this.ordered = ordered;
     this.upCount = ordered.filter((r) => r.health === 'up').length;
     this.shareSlots();
-    this.groups.setTargets(ordered);
+    this.groups.setTargets(ordered, fresh);
     this.generation += 1;
   }
 
   /**
-   * Starts a refresh of every due target among `targets` (all by default) and waits until they
+   * Starts a refresh of every due target (or of the one with key `only`) and waits until they
    * have all completed or `deadline` (epoch ms) has passed, whichever is first. Refreshes still
    * running then go on in the background; callers render what has completed.
    */
-  async refresh(deadline: number, targets: readonly TargetRecord[] = this.ordered): Promise<void> {
+  async refresh(deadline: number, only?: string): Promise<void> {
+    const one = only === undefined ? undefined : this.records.get(only);
+    const targets = only === undefined ? this.ordered : one ? [one] : [];
     const now = Date.now();
     const waits: Promise<void>[] = [];
     for (const r of targets) {
@@ -187,12 +209,18 @@ export class TargetPool {
   }
 
   /**
-   * Exposition text of the given targets (all by default), from their last completed fetch;
-   * `bkpaas_target_up 0` for a target without one yet.
+   * Exposition text of every target, from their last completed fetch; `bkpaas_target_up 0` for a
+   * target without one yet.
    */
-  render(targets?: readonly TargetRecord[]): string {
-    if (targets) return renderTargets(targets.map((r) => r.chunks));
+  render(): string {
     return this.rendered().text();
+  }
+
+  /** render() of the target with this key alone; undefined when it is not served. */
+  renderOne(key: string): string | undefined {
+    const record = this.records.get(key);
+    const chunks = record && this.groups.chunksOf(record);
+    return chunks && renderTargets([chunks]);
   }
 
   /**
@@ -212,6 +240,16 @@ export class TargetPool {
    */
   limited<T>(task: () => Promise<T>): Promise<T> {
     return this.limiter.run(task, 'unknown');
+  }
+
+  /**
+   * Makes the target with this key due now: the next scrape or probe fetches it again, whatever
+   * its ttl, failure backoff or Retry-After said. False when it is not served.
+   */
+  expire(key: string): boolean {
+    const record = this.records.get(key);
+    if (record) record.nextDueAt = 0;
+    return record !== undefined;
   }
 
   /** Makes undeployed targets due again (after a discovery run). */
@@ -263,7 +301,7 @@ export class TargetPool {
   private askForSlots(lane: Lane): void {
     const wanted = Math.min(this.waitingFetches[lane].length, this.settings.concurrency);
     for (; this.slotRequests[lane] < wanted; this.slotRequests[lane]++) {
-      void this.limiter.run(() => this.fetchNextInLine(lane), lane);
+      void this.limiter.run(() => this.fetchNextInLine(lane), lane, this.stepAsideAfter(lane));
     }
   }
 
@@ -295,6 +333,8 @@ export class TargetPool {
   private async complete(fetch: WaitingFetch, lane: Lane, first: Promise<ProcessSnapshot>, budget: Budget, startedAt: number): Promise<void> {
     const { record, scheduledAt } = fetch;
     const wasUp = record.health === 'up';
+    // The series this fetch leaves, for the target's group.
+    let chunks: TargetChunks | undefined;
     try {
       let outcome: { snapshot: ProcessSnapshot } | { failure: unknown };
       try {
@@ -305,13 +345,13 @@ export class TargetPool {
         budget.release();
       }
       // A failure of the fetch is the target's; one while recording its success is ours (the scrape fails).
-      if ('snapshot' in outcome) await this.succeeded(record, outcome.snapshot, startedAt);
-      else this.failed(record, outcome.failure, startedAt, scheduledAt);
+      if ('snapshot' in outcome) chunks = await this.succeeded(record, outcome.snapshot, startedAt);
+      else chunks = this.failed(record, outcome.failure, startedAt, scheduledAt);
     } finally {
       record.inflight = undefined;
       // Only a record still served changes the cached exposition.
       if (this.records.get(record.key) === record) {
-        this.groups.changed(record);
+        if (chunks) this.groups.changed(record, chunks);
         this.generation += 1;
         const isUp = record.health === 'up';
         if (isUp !== wasUp) {
@@ -322,28 +362,37 @@ export class TargetPool {
     }
   }
 
-  private async succeeded(record: TargetRecord, snapshot: ProcessSnapshot, startedAt: number): Promise<void> {
+  /** Records a success; returns the target's new series. */
+  private async succeeded(record: TargetRecord, snapshot: ProcessSnapshot, startedAt: number): Promise<TargetChunks> {
     const wasDown = record.health === 'down';
     this.events.onParsed?.(record, snapshot.dropped);
     // In slices, like parsing and rendering: a large target must not hold the event loop.
-    await record.succeeded(await runInSlices(aggregateSteps(snapshot)), startedAt, Date.now());
+    const chunks = await record.succeeded(await runInSlices(aggregateSteps(snapshot)), startedAt, Date.now());
     if (wasDown) this.events.onRecovery?.(record);
+    return chunks;
   }
 
-  private failed(record: TargetRecord, err: unknown, startedAt: number, scheduledAt: number): void {
+  /** Records a failure (or that the target is not deployed); returns the target's new series. */
+  private failed(record: TargetRecord, err: unknown, startedAt: number, scheduledAt: number): TargetChunks {
     const error = err instanceof UpstreamError ? err : new UpstreamError('invalid_response', `unexpected error: ${String(err)}`);
     if (error.retryAfterMs !== undefined) {
       record.nextDueAt = Math.max(record.nextDueAt, Date.now() + error.retryAfterMs);
     }
     if (record.spec.discovered && (error.reason === 'not_found' || error.reason === 'client_error')) {
       // Not deployed there: quiet until the next discovery run asks again (recheckUndeployed).
-      record.notDeployed(error, startedAt, Date.now());
+      const chunks = record.notDeployed(error, startedAt, Date.now());
       record.nextDueAt = Infinity;
-      return;
+      return chunks;
     }
-    record.failed(error, startedAt, Date.now());
+    const chunks = record.failed(error, startedAt, Date.now());
     record.nextDueAt = Math.max(record.nextDueAt, scheduledAt + refetchDelayMs(record.failuresInARow, this.settings.ttlMs));
     this.events.onFailure?.(record, error);
+    return chunks;
+  }
+
+  /** When a fetch of `lane` gives its slot back and runs on outside the limit: first fetches only (STEP_ASIDE_AFTER). */
+  private stepAsideAfter(lane: Lane): number | undefined {
+    return lane === 'unknown' ? this.settings.timeoutMs * STEP_ASIDE_AFTER : undefined;
   }
 
   /** The first attempt's result, or that of a retry (each under a slot of its own) after a transient failure. */
@@ -360,7 +409,7 @@ export class TargetPool {
         } catch {
           throw err; // the budget ran out while waiting: report the failure we had
         }
-        attempt = this.limiter.run(() => this.attempt(record, budget), lane);
+        attempt = this.limiter.run(() => this.attempt(record, budget), lane, this.stepAsideAfter(lane));
       }
     }
   }

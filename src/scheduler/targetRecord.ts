@@ -1,11 +1,18 @@
-/** One target's cached state: its last completed result, rendered, and its in-flight refresh. */
+/**
+ * One target's state: its last completed fetch and its in-flight refresh. Owned by the pool
+ * (targetPool.ts), which alone changes it; everyone else reads it as a TargetState. Its rendered
+ * series are not kept here: each method that records a result returns them, and the pool hands
+ * them to the target's group (targetGroups.ts), which holds them.
+ */
 import type { TargetSpec } from '../config/types';
 import { formatLabelPairs } from '../metrics/exposition';
 import type { FamilyFilter } from '../metrics/familyFilter';
 import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
+import { processStatus, type ProcessStatus } from '../model/processStatus';
 import { runInSlices } from '../slices';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
+import type { TargetHealth, TargetState } from './targetState';
 
 /** `app_code/module_name/environment`: a target's identity. */
 export function targetKey(t: Pick<TargetSpec, 'app_code' | 'module_name' | 'environment'>): string {
@@ -22,18 +29,17 @@ export function targetLabels(t: TargetSpec): string {
   ]);
 }
 
-export type TargetHealth = 'pending' | 'up' | 'down' | 'undeployed';
-
-export class TargetRecord {
+/** A target's record (see TargetState for what its fields mean). */
+export class TargetRecord implements TargetState {
   private _spec: TargetSpec;
   readonly key: string;
   readonly labels: string;
-  /**
-   * Rendered series per family. Until the first fetch completes: `bkpaas_target_up 0` alone, so
-   * a target whose fetch hangs or waits for a slot is visible (and alertable) from the start.
-   */
-  chunks: TargetChunks;
   lastError?: UpstreamError;
+  /**
+   * The process types of the last successful fetch, for the status page; kept through later
+   * failures as the last known state, gone when the target is not deployed.
+   */
+  processes?: readonly ProcessStatus[];
   lastStartedAt?: number;
   lastFinishedAt?: number;
   lastSuccessAt?: number;
@@ -48,6 +54,12 @@ export class TargetRecord {
    */
   nextDueAt = 0;
 
+  /**
+   * A discovered target whose module is not deployed in its environment (404/400): it exports
+   * nothing, pages no one, and is re-checked after the next discovery run.
+   */
+  undeployed = false;
+
   constructor(
     spec: TargetSpec,
     readonly instanceMetrics: boolean,
@@ -57,14 +69,15 @@ export class TargetRecord {
     this._spec = spec;
     this.key = targetKey(spec);
     this.labels = targetLabels(spec);
-    this.chunks = renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics, families });
   }
 
   /**
-   * A discovered target whose module is not deployed in its environment (404/400): it exports
-   * nothing, pages no one, and is re-checked after the next discovery run.
+   * The series before the first fetch completes: `bkpaas_target_up 0` alone, so a target whose
+   * fetch hangs or waits for a slot is visible (and alertable) from the start.
    */
-  undeployed = false;
+  firstChunks(): TargetChunks {
+    return renderTargetChunks({ labels: this.labels, up: false, errorCounts: this.errorCounts, instanceMetrics: this.instanceMetrics, families: this.families });
+  }
 
   /** What the config says about this target (its source and discovered flag may change on reload). */
   get spec(): TargetSpec {
@@ -82,53 +95,50 @@ export class TargetRecord {
     return this.lastError ? 'down' : 'up';
   }
 
-
   isDue(now: number): boolean {
     return !this.inflight && now >= this.nextDueAt;
   }
 
   /**
-   * Records a successful fetch and re-renders, in slices (a target of 100 000 items must not hold
-   * the event loop); the record changes only once the new series are ready.
+   * Records a successful fetch and returns its series, rendered in slices (a target of 100 000
+   * items must not hold the event loop); the record changes only once the new series are ready.
    */
-  async succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): Promise<void> {
+  async succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): Promise<TargetChunks> {
     const durationSeconds = (finishedAt - startedAt) / 1000;
     // The rows are rendered, not kept: at thousands of targets they would double the live heap.
     const chunks = await runInSlices(renderSteps(this.view(durationSeconds, finishedAt, rows)));
     this.undeployed = false;
     this.lastError = undefined;
+    this.processes = rows.map(processStatus);
     this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = durationSeconds;
-    this.chunks = chunks;
+    return chunks;
   }
 
   /** Records that the target is not deployed: no series at all until it is. */
-  notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): void {
+  notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): TargetChunks {
     this.undeployed = true;
     this.lastError = error;
+    this.processes = undefined;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
-    this.chunks = NO_SERIES;
+    return NO_SERIES;
   }
 
-  /** Records a failed fetch (the process series go) and re-renders. */
-  failed(error: UpstreamError, startedAt: number, finishedAt: number): void {
+  /** Records a failed fetch and returns the series it leaves (the process series go). */
+  failed(error: UpstreamError, startedAt: number, finishedAt: number): TargetChunks {
     this.undeployed = false;
     this.lastError = error;
     this.failuresInARow += 1;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);
-    this.finish(startedAt, finishedAt);
-  }
-
-  private finish(startedAt: number, finishedAt: number): void {
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = (finishedAt - startedAt) / 1000;
-    this.chunks = renderTargetChunks(this.view(this.durationSeconds, this.lastSuccessAt));
+    return renderTargetChunks(this.view(this.durationSeconds, this.lastSuccessAt));
   }
 
   /** What to render: `rows` after a success, none after a failure (the process series go). */

@@ -5,8 +5,7 @@
  * `GET <origin>/__sim/stats` answers the processes/list/ request counts, total and per target, as
  * JSON (how `npm run bench` counts upstream load across processes).
  */
-import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, demoFleet, generateFleet } from './fleet';
-import { startSimulator } from './server';
+import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, demoFleet, generateFleet, startSimulator } from './index';
 import type { SimulatorOptions } from './types';
 
 export interface SimulatorCliArgs {

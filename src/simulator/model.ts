@@ -114,6 +114,14 @@ export function bodyScenarioOf(s: Scenario): BodyScenario | undefined {
   }
 }
 
+/**
+ * A scenario other than the ten 200 bodies: the simulator's fault injection (faults.ts) answers
+ * it, the server alone cannot.
+ */
+export function isFaultScenario(s: Scenario): boolean {
+  return bodyScenarioOf(s) !== s;
+}
+
 /** "app/module/env", the key of a target everywhere in the simulator. */
 export function targetKeyOf(app: string, module: string, env: string): string {
   return `${app}/${module}/${env}`;

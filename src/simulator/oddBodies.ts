@@ -8,9 +8,14 @@ import type { SimTarget } from './types';
 
 /**
  * Strings the `hostile_names` scenario puts in process types, names, cluster links, instance
- * names, states and images. Each must come out of /metrics as the same label value.
+ * names, states, images, termination reasons and plan names. Each must come out of /metrics as
+ * the same label value, and out of the status page as text: the markup ones set
+ * `window.__bkpaasInjected` if a browser ever ran them.
  */
 export const HOSTILE_STRINGS: readonly string[] = [
+  '<script>window.__bkpaasInjected="script"</script>',
+  '<img src=x onerror="window.__bkpaasInjected=\'img\'">',
+  '"><svg onload=window.__bkpaasInjected=1>\'',
   'we"b',
   'back\\slash\\',
   'line\nbreak',
@@ -162,8 +167,9 @@ export function hostileNamesBody(): unknown {
         ready: true,
         restart_count: 1,
         version: '7',
+        terminated_info: { reason: s, exit_code: 1 },
       })),
     },
-    process_packages: HOSTILE_STRINGS.map((s) => ({ name: s, target_replicas: 1, target_status: 'start', max_replicas: 2 })),
+    process_packages: HOSTILE_STRINGS.map((s) => ({ name: s, target_replicas: 1, target_status: 'start', max_replicas: 2, plan_name: s })),
   };
 }

@@ -1,18 +1,21 @@
 /**
  * The simulator's HTTP server: routing, gateway authentication, latency, the request log, and
  * the per-target state (models and pre-rendered bodies). Built on node:http directly so hangs,
- * trickles and huge streams are under our control.
+ * trickles and huge streams are under our control. It serves the body scenarios itself; the
+ * other scenarios need the fault injection (faults.ts), which `opts.faults` installs: `--demo`
+ * starts the server without it, so the demo never loads that code.
  */
 import { AUTH_HEADER, IDENTITY_KEYS } from '../authFields';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { evolveModel } from './evolve';
+import type { FaultHost, FaultInjection, FaultRequest } from './faultHook';
 import { DEMO_CREDENTIALS, demoFleet } from './fleet';
-import { streamHuge } from './huge';
 import {
   bodyScenarioOf,
   buildModel,
   hasGrowingRestarts,
+  isFaultScenario,
   isoSeconds,
   renderBody,
   SIM_EPOCH_MS,
@@ -20,7 +23,6 @@ import {
   type TargetModel,
 } from './model';
 import { hash32, seededRandom, uuidFrom } from './prng';
-import { badVersionsBody, fractionalCountsBody, hostileNamesBody, manyProcessesBody, negativeCountsBody, nullListsBody } from './oddBodies';
 import { jsonReply, REPLIES, type Reply } from './replies';
 import { RequestLog } from './requestLog';
 import type { Scenario, SimApp, SimRequest, SimTarget, Simulator, SimulatorOptions } from './types';
@@ -29,8 +31,6 @@ const DEFAULT_BASE_PATH = '/api/bkpaas3/prod';
 // What Django REST framework's BooleanField accepts.
 const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'yes', 'on']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'no', 'off']);
-/** Scenarios that serve a healthy body the exporter cannot read whole: bodyFor() has none for them. */
-const UNREADABLE_BODY = new Set<Scenario>(['trickle', 'reset', 'bad_gzip', 'huge_header']);
 
 /**
  * Not part of the BlueKing API (outside any base path, no auth, not logged): processes/list/
@@ -55,16 +55,10 @@ interface Entry {
   /** 200 bodies served from the model: drives crashloop's growing restart counts. */
   served: number;
   /** flaky: requests answered with a failure so far. */
-  flakyFailed: number;
+  failures: { count: number };
   full?: Buffer;
   latest?: Buffer;
   verbatim?: Buffer;
-}
-
-interface TrickleSession {
-  res: ServerResponse;
-  body: Buffer;
-  pos: number;
 }
 
 type AuthResult = { kind: 'missing' } | { kind: 'unparsable' } | { kind: 'ok'; value: Record<string, unknown> };
@@ -107,12 +101,11 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-class SimulatorServer implements Simulator {
+class SimulatorServer implements Simulator, FaultHost {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly trickles = new Set<TrickleSession>();
-  private trickleTimer?: NodeJS.Timeout;
+  private readonly faults?: FaultInjection;
   private evolveTimer?: NodeJS.Timeout;
   private readonly entries = new Map<string, Entry>();
   private readonly log: RequestLog;
@@ -138,6 +131,8 @@ class SimulatorServer implements Simulator {
     this.credentials = opts.credentials ?? { ...DEMO_CREDENTIALS };
     this.pageSize = Math.max(1, Math.floor(opts.pageSize ?? 100));
     this.fixedApps = opts.apps?.map((a) => ({ ...a, modules: [...a.modules] }));
+    this.faults = opts.faults?.(this);
+    for (const a of this.fixedApps ?? []) if (a.modulesFault && isFaultScenario(a.modulesFault)) this.faultsFor(a.modulesFault, `app ${a.code}'s modules`);
     this.log = new RequestLog(opts.maxLoggedRequests ?? 100_000);
     for (const t of opts.targets ?? demoFleet()) this.setTarget(t);
 
@@ -194,7 +189,8 @@ class SimulatorServer implements Simulator {
 
   setTarget(target: SimTarget): void {
     const key = targetKeyOf(target.app_code, target.module_name, target.environment);
-    this.entries.set(key, { target: copyTarget(target), key, served: 0, flakyFailed: 0 });
+    if (target.body === undefined && isFaultScenario(target.scenario)) this.faultsFor(target.scenario, key);
+    this.entries.set(key, { target: copyTarget(target), key, served: 0, failures: { count: 0 } });
     this.derivedApps = undefined;
   }
 
@@ -215,18 +211,22 @@ class SimulatorServer implements Simulator {
     const e = this.entries.get(targetKeyOf(app_code, module_name, environment));
     if (!e) return undefined;
     if (e.target.body !== undefined) return JSON.parse(this.verbatimOf(e).toString());
-    const odd = oddBody(e.target);
-    if (odd !== undefined) return JSON.parse(odd.toString());
-    if (UNREADABLE_BODY.has(e.target.scenario) || !bodyScenarioOf(e.target.scenario)) return undefined;
-    return JSON.parse(this.bodyBuffer(e, false, false).toString());
+    const healthy = () => this.bodyBuffer(e, false, false);
+    const body = isFaultScenario(e.target.scenario) ? this.faultsFor(e.target.scenario, e.key).bodyOf(e.target, healthy) : healthy();
+    return body && JSON.parse(body.toString());
   }
 
   setAppFault(app_code: string, fault: Scenario | undefined): void {
-    if (fault === undefined) this.appFaults.delete(app_code);
-    else this.appFaults.set(app_code, fault);
+    if (fault === undefined) {
+      this.appFaults.delete(app_code);
+      return;
+    }
+    if (isFaultScenario(fault)) this.faultsFor(fault, `app ${app_code}'s modules`);
+    this.appFaults.set(app_code, fault);
   }
 
   setAppListFault(fault: Scenario | undefined): void {
+    if (fault !== undefined && isFaultScenario(fault)) this.faultsFor(fault, 'the app list');
     this.appListFault = fault;
   }
 
@@ -246,9 +246,7 @@ class SimulatorServer implements Simulator {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     if (this.evolveTimer) clearInterval(this.evolveTimer);
-    if (this.trickleTimer) clearInterval(this.trickleTimer);
-    this.trickleTimer = undefined;
-    this.trickles.clear();
+    this.faults?.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.closing = new Promise<void>((resolve) => {
@@ -259,6 +257,14 @@ class SimulatorServer implements Simulator {
   }
 
   // ---- state -------------------------------------------------------------------------------
+
+  /** The fault injection, to answer the fault scenario `scenario` (of `what`) with; throws when none is installed. */
+  private faultsFor(scenario: Scenario, what: string): FaultInjection {
+    if (this.faults) return this.faults;
+    throw new Error(
+      `simulator: scenario "${scenario}" (${what}) needs the fault injection, which this simulator was started without: start it with startSimulator from src/simulator (or its CLI)`,
+    );
+  }
 
   private modelOf(e: Entry): TargetModel | undefined {
     if (e.model) return e.model;
@@ -354,7 +360,7 @@ class SimulatorServer implements Simulator {
     let delay = this.latencyMs;
     if (route.kind === 'processes') {
       const t = this.entries.get(route.key)?.target;
-      if (t) delay += t.latencyMs ?? (t.scenario === 'slow' ? 5000 : 0);
+      if (t) delay += t.latencyMs ?? this.faults?.delayMs(t) ?? 0;
     }
     const answer = (): void => this.answer(req, res, route, query, auth, path);
     if (delay <= 0) {
@@ -380,13 +386,13 @@ class SimulatorServer implements Simulator {
     res.end(body);
   }
 
-  private send(res: ServerResponse, r: Reply): void {
+  send(res: ServerResponse, r: Reply): void {
     if (res.destroyed || res.headersSent) return;
     res.writeHead(r.status, { ...r.headers, 'Content-Length': String(r.body.length), 'X-Bkapi-Request-Id': this.nextRequestId() });
     res.end(r.body);
   }
 
-  private nextRequestId(): string {
+  nextRequestId(): string {
     const hex = (++this.requestSeq).toString(16).padStart(12, '0');
     return `5e1a7000-0000-4000-8000-${hex}`;
   }
@@ -419,92 +425,9 @@ class SimulatorServer implements Simulator {
     return undefined;
   }
 
-  /**
-   * Answers a fault scenario; returns false for scenarios that answer normally (200 bodies,
-   * slow). `trickleBody` and `wrongShape` supply what the route would stream or mis-shape.
-   */
-  private answerFault(
-    req: IncomingMessage,
-    res: ServerResponse,
-    scenario: Scenario,
-    ctx: { trickleBody: () => Buffer; wrongShape: string; notFound: string; retryAfterSeconds?: number; target?: SimTarget },
-  ): boolean {
-    const odd = oddBody(ctx.target ?? { app_code: 'app', module_name: 'default', environment: 'prod', scenario });
-    if (odd !== undefined) {
-      this.send(res, jsonReply(200, odd));
-      return true;
-    }
-    switch (scenario) {
-      case 'bad_request':
-        this.send(res, REPLIES.badRequest());
-        return true;
-      case 'bad_request_numeric':
-        this.send(res, REPLIES.badRequestNumeric());
-        return true;
-      case 'unauthorized':
-        this.send(res, REPLIES.expiredToken());
-        return true;
-      case 'forbidden':
-        this.send(res, REPLIES.forbidden());
-        return true;
-      case 'not_found':
-        this.send(res, REPLIES.notFound(ctx.notFound));
-        return true;
-      case 'rate_limited': {
-        const seconds = ctx.retryAfterSeconds ?? 30;
-        const value = ctx.target?.retryAfterHttpDate ? new Date(Date.now() + seconds * 1000).toUTCString() : seconds;
-        this.send(res, REPLIES.rateLimited(value));
-        return true;
-      }
-      case 'server_error':
-        this.send(res, REPLIES.serverError());
-        return true;
-      case 'bad_gateway':
-        this.send(res, REPLIES.badGateway());
-        return true;
-      case 'service_unavailable':
-        this.send(res, REPLIES.serviceUnavailable());
-        return true;
-      case 'gateway_timeout':
-        this.send(res, REPLIES.gatewayTimeout());
-        return true;
-      case 'echo_headers':
-        this.send(res, REPLIES.echoHeaders({ ...req.headers }));
-        return true;
-      case 'bad_gzip':
-        this.send(res, REPLIES.mislabelledGzip(ctx.trickleBody()));
-        return true;
-      case 'huge_header':
-        this.send(res, REPLIES.hugeHeader(ctx.trickleBody()));
-        return true;
-      case 'drop':
-        // No answer at all: the connection just closes (a proxy or load balancer dropping it).
-        req.socket.destroy();
-        return true;
-      case 'reset':
-        this.resetMidBody(res, ctx.trickleBody());
-        return true;
-      case 'non_json':
-        this.send(res, REPLIES.nonJson());
-        return true;
-      case 'wrong_shape':
-        this.send(res, jsonReply(200, ctx.wrongShape));
-        return true;
-      case 'redirect':
-        this.send(res, REPLIES.redirect(ctx.target?.redirectLocation ?? `http://127.0.0.2:${this.listenPort}${req.url ?? '/'}`));
-        return true;
-      case 'hang':
-        // Nothing is ever written; the socket is freed when the client gives up or on close().
-        return true;
-      case 'trickle':
-        this.startTrickle(res, ctx.trickleBody());
-        return true;
-      case 'huge':
-        streamHuge(res, { 'X-Bkapi-Request-Id': this.nextRequestId() });
-        return true;
-      default:
-        return false;
-    }
+  /** Answers a fault scenario with the fault injection; false for a body scenario (or one that then answers normally). */
+  private answerFault(req: IncomingMessage, res: ServerResponse, scenario: Scenario, request: FaultRequest): boolean {
+    return isFaultScenario(scenario) && this.faultsFor(scenario, req.url ?? '/').answer(req, res, scenario, request);
   }
 
   private answerProcesses(
@@ -525,16 +448,13 @@ class SimulatorServer implements Simulator {
 
     const t = e.target;
     if (t.body !== undefined) return this.send(res, jsonReply(200, this.verbatimOf(e)));
-    if (t.scenario === 'flaky' && e.flakyFailed < (t.flakyFailures ?? 1)) {
-      e.flakyFailed++;
-      return this.send(res, REPLIES.serviceUnavailable());
-    }
     const handled = this.answerFault(req, res, t.scenario, {
       trickleBody: () => this.bodyBuffer(e, onlyLatest, true),
       wrongShape: JSON.stringify({ processes: t.processTypes?.join(',') ?? 'web,worker', instances: null, process_packages: 'unavailable' }),
       notFound: `env "${route.env}" of module "${route.module}" of app "${route.app}" is not deployed`,
       retryAfterSeconds: t.retryAfterSeconds,
       target: t,
+      failures: e.failures,
     });
     if (handled) return;
     this.send(res, jsonReply(200, this.bodyBuffer(e, onlyLatest, true)));
@@ -613,68 +533,14 @@ class SimulatorServer implements Simulator {
     }
     this.send(res, jsonReply(200, body));
   }
-
-  /** Sends the headers (with the full Content-Length) and half the body, then resets the connection. */
-  private resetMidBody(res: ServerResponse, body: Buffer): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), 'X-Bkapi-Request-Id': this.nextRequestId() });
-    res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))), () => {
-      const socket = res.socket;
-      if (socket && !socket.destroyed) socket.resetAndDestroy();
-    });
-  }
-
-  private startTrickle(res: ServerResponse, body: Buffer): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Bkapi-Request-Id': this.nextRequestId() });
-    res.flushHeaders();
-    this.trickles.add({ res, body, pos: 0 });
-    if (!this.trickleTimer) {
-      this.trickleTimer = setInterval(() => this.trickleTick(), 1000);
-      this.trickleTimer.unref();
-    }
-  }
-
-  private trickleTick(): void {
-    for (const s of this.trickles) {
-      if (s.res.destroyed || s.res.writableEnded) {
-        this.trickles.delete(s);
-        continue;
-      }
-      // After the body, JSON-legal whitespace: the answer never completes.
-      s.res.write(s.pos < s.body.length ? s.body.subarray(s.pos, s.pos + 1) : ' ');
-      s.pos++;
-    }
-    if (this.trickles.size === 0 && this.trickleTimer) {
-      clearInterval(this.trickleTimer);
-      this.trickleTimer = undefined;
-    }
-  }
 }
 
 /**
- * The serialised 200 body of the odd-body scenarios (null_lists, bad_versions, hostile_names,
- * negative_counts, fractional_counts, many_processes); undefined for others.
+ * Starts a simulator listening on `opts.port` (default: a free port) of `opts.host` (default
+ * 127.0.0.1), with the fault injection only if `opts.faults` installs it (startSimulator in
+ * index.ts does).
  */
-function oddBody(t: SimTarget): Buffer | undefined {
-  switch (t.scenario) {
-    case 'null_lists':
-      return Buffer.from(JSON.stringify(nullListsBody()));
-    case 'bad_versions':
-      return Buffer.from(JSON.stringify(badVersionsBody(t)));
-    case 'hostile_names':
-      return Buffer.from(JSON.stringify(hostileNamesBody()));
-    case 'negative_counts':
-      return Buffer.from(JSON.stringify(negativeCountsBody(t)));
-    case 'fractional_counts':
-      return Buffer.from(JSON.stringify(fractionalCountsBody(t)));
-    case 'many_processes':
-      return manyProcessesBody(t.processItems);
-    default:
-      return undefined;
-  }
-}
-
-/** Starts a simulator listening on `opts.port` (default: a free port) of `opts.host` (default 127.0.0.1). */
-export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+export async function startSimulatorServer(opts: SimulatorOptions = {}): Promise<Simulator> {
   const sim = new SimulatorServer(opts);
   await sim.listen();
   return sim;

@@ -2,6 +2,7 @@
  * The built-in BlueKing PaaS simulator's public surface: the tests, `--demo` and the benchmark
  * use only what is declared here.
  */
+import type { FaultInjector } from './faultHook';
 
 /** What a simulated app/module/environment currently answers to `processes/list/`. */
 export type Scenario =
@@ -127,6 +128,11 @@ export interface SimulatorOptions {
   evolveIntervalMs?: number;
   /** Keep at most this many entries in `requests` (default 100 000). */
   maxLoggedRequests?: number;
+  /**
+   * The fault injection (faults.ts' injectFaults), needed by every scenario but the ten 200
+   * bodies. startSimulator (index.ts) installs it; `--demo` runs without it.
+   */
+  faults?: FaultInjector;
 }
 
 export interface Simulator {

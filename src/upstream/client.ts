@@ -14,11 +14,20 @@ import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
 import { requestBoundWithin } from './requestBound';
+import { parseJsonSteps } from './slicedJson';
+import { utf8Steps } from './slicedUtf8';
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
 
 const EXCERPT_CHARS = 200;
+
+/**
+ * Bodies from this length on are decoded and parsed in slices (slicedUtf8.ts, slicedJson.ts: the
+ * parse costs about three times JSON.parse's CPU); a typical answer is a few KB, and JSON.parse
+ * of 1 MB takes a few ms.
+ */
+const SLICED_PARSE_CHARS = 1024 * 1024;
 
 /** Builds the gateway's X-Bkapi-Authorization JSON from the configured credentials. */
 export function authorizationHeader(auth: AuthConfig): string {
@@ -90,7 +99,9 @@ export class UpstreamClient {
   constructor(config: UpstreamConfig, observe: RequestObserver = () => {}) {
     this.config = config;
     this.observe = observe;
-    const agentOptions = { keepAlive: true, maxSockets: config.concurrency, maxFreeSockets: config.concurrency };
+    // No maxSockets: the scheduler's Limiter bounds the requests in flight (its slots, and first
+    // fetches that stepped aside); a second, lower bound here would queue those inside the agent.
+    const agentOptions = { keepAlive: true, maxFreeSockets: config.concurrency };
     this.httpAgent = httpAgent(agentOptions);
     this.httpsAgent = httpsAgent(agentOptions);
     // Requests never leave base_url (redirects are not followed): its scheme picks the agent once.
@@ -171,7 +182,8 @@ export class UpstreamClient {
       code = String(res.status);
       let text: string;
       try {
-        text = await res.text();
+        const bytes = await res.buffer();
+        text = bytes.length < SLICED_PARSE_CHARS ? bytes.toString('utf8') : await runInSlices(utf8Steps(bytes));
       } catch (err) {
         const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
         // A refused body ends the fetch (never retried), so a bound may be aborted for it; after a
@@ -180,11 +192,11 @@ export class UpstreamClient {
         throw error;
       }
       if (res.status !== 200) throw this.statusError(res, text, where);
-      // Decoding the body (node-fetch, above) and parsing it are the two steps that grow with
-      // the body and cannot be sliced: a turn of the event loop between them halves the pause.
+      // A turn of the event loop between reading the body (node-fetch's one copy of it) and parsing it.
       await nextTurn();
       try {
-        return JSON.parse(text);
+        // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
+        return text.length < SLICED_PARSE_CHARS ? JSON.parse(text) : await runInSlices(parseJsonSteps(text));
       } catch {
         throw new UpstreamError(
           'invalid_response',

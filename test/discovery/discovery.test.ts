@@ -198,9 +198,9 @@ describe('discovery', () => {
 
   it('lists discovered targets on / with their state and the rule that brought them in', async () => {
     const res = await h.get('/');
-    expect(res.body).toContain('pay-legacy/default/prod');
+    expect(res.body).toContain('data-key="pay-legacy/default/prod"');
     expect(res.body).toContain('discovery: app /^pay-/, module *');
-    expect(res.body).toMatch(/<tr class="undeployed">.*pay-gateway\/api\/prod/);
-    expect(res.body).toContain('Discovery: 5 apps, 8 targets');
+    expect(res.body).toMatch(/<tbody class="t undeployed"[^>]* data-key="pay-gateway\/api\/prod"/);
+    expect(res.body).toMatch(/discovery: last successful run \d+ s ago \(5 apps, 8 targets\)/);
   });
 });

@@ -113,8 +113,8 @@ describe('upstream faults', () => {
 
   it('keeps a rate-limited target quiet until Retry-After has passed', async () => {
     const key = 'fault-rate-limited/default/prod';
-    const record = h.exporter.pool.get(key)!;
-    expect(record.nextDueAt - Date.now()).toBeGreaterThan(20_000);
+    const target = h.exporter.targets().find((t) => t.key === key)!;
+    expect(target.nextDueAt - Date.now()).toBeGreaterThan(20_000);
     await h.scrape();
     expect(h.sim.countRequests(key)).toBe(1);
   });
@@ -122,7 +122,8 @@ describe('upstream faults', () => {
   it('serves fresh data once the upstream recovers', async () => {
     const key = 'fault-server-error/default/prod';
     h.sim.setScenario('fault-server-error', 'default', 'prod', 'healthy');
-    h.exporter.pool.get(key)!.nextDueAt = 0; // as if ttl had passed
+    expect(h.exporter.expire(key)).toBe(true); // as if ttl and the failure backoff had passed
+    expect(h.exporter.expire('not-served/default/prod')).toBe(false);
     const after = await h.scrape();
     const l = labelsOf('fault-server-error');
     expect(value(after, 'bkpaas_target_up', l)).toBe(1);

@@ -80,14 +80,16 @@ describe('HTTP endpoints', () => {
     expect((await h.get('/readyz')).status).toBe(200);
   });
 
-  it('/ lists every target with its state and last error, HTML-escaped', async () => {
+  it('/ lists every target with its state, the failing one first with its last error', async () => {
     await h.get('/metrics');
     const res = await h.get('/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    for (const app of ['alpha', 'beta', 'gamma']) expect(res.body).toContain(`${app}/default/prod`);
-    expect(res.body).toMatch(/<tr class="down">.*beta\/default\/prod.*auth: GET http:\/\/127\.0\.0\.1/);
-    expect(res.body).toContain('href="/metrics"');
+    const keys = [...res.body.matchAll(/<tbody class="t (\w+)"[^>]* data-key="([^"]+)"/g)].map((m) => [m[2], m[1]]);
+    expect(keys[0]).toEqual(['beta/default/prod', 'failing']);
+    expect(new Set(keys.map(([k]) => k))).toEqual(new Set(['alpha/default/prod', 'beta/default/prod', 'gamma/default/prod']));
+    expect(res.body).toMatch(/data-key="beta\/default\/prod"><tr class="err">.*<b>auth<\/b> GET http:\/\/127\.0\.0\.1/);
+    expect(res.body).toContain('href="metrics"');
   });
 
   it('unknown paths are 404 and GET /-/reload is 405', async () => {

@@ -97,6 +97,35 @@ describe('broken targets', () => {
     for (let i = 0; i < HANGING; i++) expect(h.sim.countRequests(`${app(i)}/default/prod`)).toBeGreaterThanOrEqual(1);
   }, 20_000);
 
+  it('the outside tester\'s case: 1 000 hanging targets ahead of a healthy one, timeout 2 s, concurrency 16 — up by the second scrape, then fresh', async () => {
+    const many = Array.from({ length: 1_000 }, (_, i) => simTarget(`stuck-${String(i).padStart(4, '0')}`, 'hang'));
+    const ttl = 5_000;
+    h = await startHarness({
+      simTargets: [...many, simTarget('healthy-last')],
+      config: { cache: { ttl_ms: ttl }, upstream: { timeout_ms: 2_000, concurrency: 16 } },
+    });
+    const healthy = { app_code: 'healthy-last' };
+    // Prometheus with a 15 s interval and a 10 s scrape timeout. One pass of first fetches that
+    // each hold a slot for the whole timeout would take 1 000 / 16 × 2 s = 125 s.
+    const prometheus = { 'X-Prometheus-Scrape-Timeout-Seconds': '10' };
+    const start = Date.now();
+    const first = await h.scrape(prometheus);
+    expect(find(first, 'bkpaas_target_up')).toHaveLength(1_001);
+    await sleep(start + 15_000 - Date.now());
+    const second = await h.scrape(prometheus);
+    expect(value(second, 'bkpaas_target_up', healthy)).toBe(1);
+    // Every hanging target was asked once, and none of them shows as up.
+    expect(many.filter((t) => h.sim.countRequests(`${t.app_code}/default/prod`) === 0)).toEqual([]);
+    expect(find(second, 'bkpaas_target_up').filter((s) => s.value === 1).map((s) => s.labels.app_code)).toEqual(['healthy-last']);
+    // From then on it stays fresh within 2 × ttl while the hanging ones keep failing.
+    const ages: number[] = [];
+    for (const until = Date.now() + 2 * ttl; Date.now() < until; await sleep(1_000)) {
+      const m = await h.scrape(QUICK_SCRAPE);
+      ages.push(Date.now() - value(m, 'bkpaas_target_last_success_timestamp_seconds', healthy) * 1000);
+    }
+    expect(Math.max(...ages)).toBeLessThanOrEqual(2 * ttl);
+  }, 60_000);
+
   it('asks a target that keeps failing less and less often, and sees its recovery within the backoff cap', async () => {
     const ttl = 200;
     h = await startHarness({ simTargets: [simTarget('broken', 'server_error')], config: { cache: { ttl_ms: ttl } } });

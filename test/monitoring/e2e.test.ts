@@ -904,6 +904,35 @@ describe('monitoring end to end: simulator → built exporter → Prometheus', (
       }
     }, 90_000);
 
+    // Last in this block: it waits for minutes of history, which the checks above do not need.
+    it('with minutes of history, BkpaasProcessOOMKilled fires for the crash-looping row (OOMKilled, restarts growing) and stays quiet for the failed one (OOMKilled, restarts flat)', async () => {
+      // The rule counts restart rises over minute steps of a [30m:1m] subquery, each against the
+      // value a minute earlier: it can hold about two minutes after the first scrape at the latest.
+      const crashloop = { app_code: 'e2e-blog', module_name: 'default', environment: 'prod', process_type: 'web' };
+      const failed = { ...crashloop, environment: 'stag' };
+      const fired = await prom().waitFor(
+        'BkpaasProcessOOMKilled for the crash-looping row in both jobs',
+        async () => {
+          const found = (await alertsOf('BkpaasProcessOOMKilled', crashloop)).filter(active);
+          return found.length >= JOBS.length ? found : undefined;
+        },
+        Math.max(20_000, (startedAt + 180) * 1000 - Date.now()),
+      );
+      expect(fired.map((a) => a.labels.job).sort()).toEqual([...JOBS].sort());
+      const rule = ruleOf('BkpaasProcessOOMKilled');
+      for (const a of fired) {
+        expect(a.labels).toMatchObject({ ...crashloop, reason: 'OOMKilled', severity: 'warning' });
+        expect(Number(a.value)).toBeGreaterThan(0);
+        expect(a.annotations.summary).toBe(renderTemplate(rule.annotations?.summary ?? '', a.labels, a.value));
+      }
+      // The failed row's instances were OOMKilled too (last_terminated_instances says so), but
+      // its restarts have not grown: "was OOMKilled once" is not an alert.
+      expect((await vector(`bkpaas_process_last_terminated_instances{app_code="e2e-blog", environment="stag", reason="OOMKilled"}`)).length).toBe(JOBS.length);
+      expect((await alertsOf('BkpaasProcessOOMKilled', failed)).filter(active)).toEqual([]);
+      // The crash loop itself is alerted on too, from the same restart history.
+      expect((await alertsOf('BkpaasProcessCrashLooping', crashloop)).filter(active).length).toBeGreaterThanOrEqual(1);
+    }, 240_000);
+
     /** BkpaasTargetsFailingTogether fires for every target in both jobs, and holds back their BkpaasTargetDown. */
     async function expectMassFailureHeldBack(): Promise<void> {
       const mass = await prom().waitFor(

@@ -1,5 +1,6 @@
 /** The connection-slot limiter: one limit, lanes served in priority order, a cap on failing targets. */
-import { Limiter, type Lane } from '../../src/scheduler/limiter';
+import { ASIDE_PER_SLOT, Limiter, type Lane } from '../../src/scheduler/limiter';
+import { sleep } from '../helpers/sleep';
 
 /** A task that runs until released, recording when it started. */
 function gate(log: string[], name: string) {
@@ -49,6 +50,62 @@ describe('Limiter', () => {
     expect(limiter.running).toBe(4);
     for (const g of hanging) g.release();
     await Promise.all(runs);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('lets a task that runs past stepAsideAfterMs give its slot to the next one and run on outside the limit', async () => {
+    const limiter = new Limiter(1);
+    const log: string[] = [];
+    const slow = gate(log, 'slow');
+    const runs = [limiter.run(slow.task, 'unknown', 20)];
+    const next = limiter.run(async () => void log.push('next'), 'unknown');
+    await tick();
+    expect(log).toEqual(['slow']);
+    await next; // started once the slow one stepped aside
+    expect(log).toEqual(['slow', 'next']);
+    expect(limiter.runningAside).toBe(1);
+    expect(limiter.running).toBe(0);
+    slow.release();
+    await Promise.all(runs);
+    expect(limiter.runningAside).toBe(0);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('never lets a task that ends in time step aside, nor one run without stepAsideAfterMs', async () => {
+    const limiter = new Limiter(1);
+    await limiter.run(async () => 1, 'unknown', 5);
+    const log: string[] = [];
+    const held = gate(log, 'held');
+    const run = limiter.run(held.task, 'unknown');
+    await sleep(30);
+    expect(limiter.running).toBe(1);
+    expect(limiter.runningAside).toBe(0);
+    held.release();
+    await run;
+    expect(limiter.running).toBe(0);
+  });
+
+  it(`holds at most ${ASIDE_PER_SLOT} tasks per slot aside; a task due to step aside keeps its slot until one of them ends`, async () => {
+    const limiter = new Limiter(1);
+    const log: string[] = [];
+    const room = ASIDE_PER_SLOT;
+    const hanging = Array.from({ length: room + 1 }, (_, i) => gate(log, `hang-${i}`));
+    const runs = hanging.map((g) => limiter.run(g.task, 'unknown', 5));
+    const last = gate(log, 'last');
+    runs.push(limiter.run(last.task, 'unknown', 5));
+    while (limiter.runningAside < room) await sleep(5);
+    await sleep(30);
+    // The room is full: the next one holds the slot, the last waits for it.
+    expect(limiter.runningAside).toBe(room);
+    expect(limiter.running).toBe(1);
+    expect(log).not.toContain('last');
+    hanging[0].release();
+    // Room for one more: the slot holder steps aside, and the last task gets the slot.
+    while (!log.includes('last')) await sleep(5);
+    expect(limiter.runningAside).toBe(room);
+    for (const g of [...hanging, last]) g.release();
+    await Promise.all(runs);
+    expect(limiter.runningAside).toBe(0);
     expect(limiter.running).toBe(0);
   });
 });

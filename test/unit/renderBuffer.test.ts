@@ -2,9 +2,9 @@
  * The fast path's packing: target chunks packed by groups of targets and joined family by
  * family, as a scrape writes them (src/metrics/render.ts, src/scheduler/targetGroups.ts).
  */
-import { joinPacked, packChunks, renderTargets } from '../../src/metrics/render';
+import { chunkBytes, joinPacked, packChunks, renderTargets } from '../../src/metrics/render';
 import { TARGET_FAMILIES } from '../../src/metrics/families';
-import { familyText, NO_SERIES, renderTargetChunks, type TargetChunks, type TargetView } from '../../src/metrics/targetChunks';
+import { familyText, NO_SERIES, renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
 import { TargetGroups } from '../../src/scheduler/targetGroups';
 
 describe('packChunks, joinPacked and target chunks', () => {
@@ -72,36 +72,55 @@ describe('TargetGroups', () => {
     rows: [],
     instanceMetrics: false,
   });
-  const holders = (apps: string[]) => apps.map((app) => ({ app, chunks: renderTargetChunks(view(app)) as TargetChunks | undefined }));
-  type Holder = ReturnType<typeof holders>[number];
+  // Frozen: the groups own the targets' series and must never write into a target (in strict
+  // mode, a write into a frozen object throws).
+  const targets = (apps: string[]) => apps.map((app) => Object.freeze({ app }));
+  type Target = ReturnType<typeof targets>[number];
+  const rendered = (ts: readonly Target[]) => new Map(ts.map((t) => [t, renderTargetChunks(view(t.app))]));
 
   it.each([1, 2, 3, 100])('with groups of %p, serves the same text as one render of every target', (size) => {
-    const hs = holders(['a', 'b', 'c', 'd', 'e']);
-    const want = renderTargets(hs.map((h) => h.chunks!));
-    const groups = new TargetGroups<Holder>(size);
-    groups.setTargets(hs);
+    const ts = targets(['a', 'b', 'c', 'd', 'e']);
+    const fresh = rendered(ts);
+    const want = renderTargets([...fresh.values()]);
+    const groups = new TargetGroups<Target>(size);
+    groups.setTargets(ts, fresh);
     expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(want);
     // Packed: each target's chunks are now a view of its group's pack.
-    expect(new Set(hs.map((h) => h.chunks!.bytes)).size).toBe(Math.ceil(hs.length / size));
+    expect(new Set(ts.map((t) => groups.chunksOf(t)!.bytes)).size).toBe(Math.ceil(ts.length / size));
+    expect(ts.every((t) => groups.chunksOf(t) !== fresh.get(t))).toBe(true);
+  });
+
+  it('owns the series: the targets are keys it never writes to, and a regrouping keeps what each had', () => {
+    const ts = targets(['a', 'b', 'c']);
+    const groups = new TargetGroups<Target>(2);
+    groups.setTargets(ts, rendered(ts));
+    groups.segments();
+    expect(ts.map((t) => Object.keys(t))).toEqual([['app'], ['app'], ['app']]);
+    const [d] = targets(['d']);
+    // A reload: b and c stay (their series come along), a goes, d is new.
+    groups.setTargets([ts[1], ts[2], d], new Map([[d, renderTargetChunks(view('d', false))]]));
+    expect(groups.chunksOf(ts[0])).toBeUndefined();
+    const text = Buffer.concat(groups.segments()).toString('utf8');
+    expect(text).not.toContain('app_code="a"');
+    expect(text).toContain('bkpaas_target_up{app_code="b",module_name="m",environment="e"} 1\n');
+    expect(text).toContain('bkpaas_target_up{app_code="d",module_name="m",environment="e"} 0\n');
   });
 
   it('packs a group as soon as every one of its targets has new chunks, and not before', () => {
-    const hs = holders(['a', 'b', 'c', 'd']);
-    const groups = new TargetGroups<Holder>(2);
-    groups.setTargets(hs);
+    const ts = targets(['a', 'b', 'c', 'd']);
+    const groups = new TargetGroups<Target>(2);
+    groups.setTargets(ts, rendered(ts));
     groups.segments();
-    const packOf = (h: Holder) => h.chunks!.bytes;
-    const before = hs.map(packOf);
-    hs[0].chunks = renderTargetChunks(view('a', false));
-    groups.changed(hs[0]);
-    expect(packOf(hs[0])).not.toBe(before[0]); // its own fresh buffer, not packed yet
-    expect(packOf(hs[1])).toBe(before[1]);
-    hs[1].chunks = renderTargetChunks(view('b', false));
-    groups.changed(hs[1]);
+    const packOf = (t: Target) => groups.chunksOf(t)!.bytes;
+    const before = ts.map(packOf);
+    groups.changed(ts[0], renderTargetChunks(view('a', false)));
+    expect(packOf(ts[0])).not.toBe(before[0]); // its own fresh buffer, not packed yet
+    expect(packOf(ts[1])).toBe(before[1]);
+    groups.changed(ts[1], renderTargetChunks(view('b', false)));
     // Both of group 0's targets changed: packed together at once, group 1 untouched.
-    expect(packOf(hs[0])).toBe(packOf(hs[1]));
-    expect(packOf(hs[0])).not.toBe(before[0]);
-    expect(packOf(hs[2])).toBe(before[2]);
+    expect(packOf(ts[0])).toBe(packOf(ts[1]));
+    expect(packOf(ts[0])).not.toBe(before[0]);
+    expect(packOf(ts[2])).toBe(before[2]);
     const text = Buffer.concat(groups.segments()).toString('utf8');
     expect(text).toContain('bkpaas_target_up{app_code="a",module_name="m",environment="e"} 0\n');
     expect(text).toContain('bkpaas_target_up{app_code="b",module_name="m",environment="e"} 0\n');
@@ -109,23 +128,55 @@ describe('TargetGroups', () => {
   });
 
   it('packs a group with some new chunks at the next segments(), and leaves targets without chunks out', () => {
-    const hs = holders(['a', 'b', 'c']);
-    hs[2].chunks = undefined; // not fetched yet
-    const groups = new TargetGroups<Holder>(3);
-    groups.setTargets(hs);
-    expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(renderTargets([hs[0].chunks!, hs[1].chunks!]));
-    hs[1].chunks = renderTargetChunks(view('b', false));
-    groups.changed(hs[1]);
+    const ts = targets(['a', 'b', 'c']);
+    const fresh = rendered(ts.slice(0, 2)); // c: not fetched yet
+    const groups = new TargetGroups<Target>(3);
+    groups.setTargets(ts, fresh);
+    expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(renderTargets([fresh.get(ts[0])!, fresh.get(ts[1])!]));
+    groups.changed(ts[1], renderTargetChunks(view('b', false)));
     const text = Buffer.concat(groups.segments()).toString('utf8');
     expect(text).toContain('bkpaas_target_up{app_code="b",module_name="m",environment="e"} 0\n');
-    expect(hs[0].chunks!.bytes).toBe(hs[1].chunks!.bytes);
+    expect(groups.chunksOf(ts[0])!.bytes).toBe(groups.chunksOf(ts[1])!.bytes);
+    expect(groups.chunksOf(ts[2])).toBeUndefined();
+  });
+
+  it('writes a target whose series exceed the copy limit from its own buffer, in target order, and packs the others around it', () => {
+    const ts = targets(['a', 'big-one', 'c', 'd']);
+    const fresh = rendered(ts);
+    const want = renderTargets([...fresh.values()]);
+    // "big-one" has the longest labels: a limit of the next largest size leaves only it over.
+    const sizes = ts.map((t) => chunkBytes(fresh.get(t)!));
+    const limit = Math.max(sizes[0], sizes[2], sizes[3]);
+    expect(sizes[1]).toBeGreaterThan(limit);
+    // Its series in a buffer of its own (not Buffer's shared pool), to recognise it in the output.
+    const own = Buffer.allocUnsafeSlow(fresh.get(ts[1])!.bytes.length);
+    fresh.get(ts[1])!.bytes.copy(own);
+    const big = { bytes: own, ranges: fresh.get(ts[1])!.ranges };
+    fresh.set(ts[1], big);
+    const groups = new TargetGroups<Target>(4, limit);
+    groups.setTargets(ts, fresh);
+    const segments = groups.segments();
+    expect(Buffer.concat(segments).toString('utf8')).toBe(want);
+    // Not copied: written as views of its own buffer, and still its own.
+    expect(segments.filter((b) => b.buffer === own.buffer).length).toBeGreaterThan(0);
+    expect(groups.chunksOf(ts[1])).toBe(big);
+    // The others are packed around it: a before it, c and d together after it.
+    expect(groups.chunksOf(ts[0])!.bytes).not.toBe(groups.chunksOf(ts[2])!.bytes);
+    expect(groups.chunksOf(ts[2])!.bytes).toBe(groups.chunksOf(ts[3])!.bytes);
+    // With the default limit, all four share one pack.
+    const whole = new TargetGroups<Target>(4);
+    whole.setTargets(ts, fresh);
+    expect(Buffer.concat(whole.segments()).toString('utf8')).toBe(want);
+    expect(new Set(ts.map((t) => whole.chunksOf(t)!.bytes)).size).toBe(1);
   });
 
   it('ignores targets it does not hold (removed by a reload)', () => {
-    const groups = new TargetGroups<Holder>(2);
-    groups.setTargets(holders(['a']));
-    const stranger = holders(['x'])[0];
-    groups.changed(stranger);
+    const groups = new TargetGroups<Target>(2);
+    const ts = targets(['a']);
+    groups.setTargets(ts, rendered(ts));
+    const [stranger] = targets(['x']);
+    groups.changed(stranger, renderTargetChunks(view('x')));
+    expect(groups.chunksOf(stranger)).toBeUndefined();
     expect(Buffer.concat(groups.segments()).toString('utf8')).not.toContain('"x"');
   });
 });

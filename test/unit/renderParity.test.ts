@@ -132,8 +132,9 @@ describe.each([false, true])('fast path buffer vs prom-client, bench fleet of 12
     const f = await fixture(120, instanceMetrics);
     const chunks = f.views.map(renderTargetChunks);
     // Groups of 7: many groups, the last one short, as a scrape writes them.
-    const groups = new TargetGroups(7);
-    groups.setTargets(chunks.map((c) => ({ chunks: c })));
+    const groups = new TargetGroups<object>(7);
+    const targets = chunks.map(() => ({}));
+    groups.setTargets(targets, new Map(targets.map((t, i) => [t, chunks[i]])));
     fast = Buffer.concat(groups.segments()).toString('utf8');
     expect(renderTargets(chunks)).toBe(fast);
     reference = await buildPromClientRegistry(f.refs).metrics();
