@@ -57,11 +57,13 @@ RUN apt-get update \
 
 ENV NODE_ENV=production
 # Heap sizing for an exporter, not for Node's default of a quarter of the machine's memory: with
-# that default (a 4 GB heap on a large node) V8 lets garbage grow to ~4x the live heap and keeps
-# 16 MB young spaces, and 5 000 targets peaked at ~300 MB RSS; with these, ~180 MB (npm run bench).
-# The live heap is ~30 MB at 5 000 targets. Override NODE_OPTIONS (e.g. the chart's extraEnv) for
-# far more targets in one process.
-ENV NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=4"
+# that default (a 4 GB heap on a large node) V8 lets old garbage grow to ~4x the live heap. The
+# young spaces stay at 16 MB (what V8 derives for a 512 MB heap is 4 MB): a refresh allocates
+# ~100 KB per target and keeps 32+ requests in flight for their whole latency, and with 4 MB
+# young spaces each collection promoted those requests' objects, costing ~15 % more CPU per
+# target (npm run bench, docs/performance.md) for ~40 MB less RSS at 5 000 targets. Override
+# NODE_OPTIONS (e.g. the chart's extraEnv) for far more targets in one process.
+ENV NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=16"
 WORKDIR /app
 
 # Owned by root and read-only for the runtime user: the process cannot modify its own code.

@@ -55,6 +55,20 @@ describe('gzipJoin', () => {
     expect(members(Buffer.concat(gzipJoin(Buffer.from('own 1\n'), tail))).equals(Buffer.concat([Buffer.from('own 1\n'), whole]))).toBe(true);
   });
 
+  it('holds about one batch of the input at a time while compressing, not a copy of all of it', async () => {
+    // 96 MB in 1 KB parts (batched into 1 MB copies): written all at once, every copy was held
+    // until zlib had compressed it.
+    const part = Buffer.from('bkpaas_process_replicas{app_code="a",module_name="m",environment="e",process_type="web"} 3\n'.repeat(12).slice(0, 1024));
+    const parts = Array.from({ length: 96 * 1024 }, () => part);
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 1);
+    const tail = await deflateTail(parts);
+    clearInterval(sampler);
+    expect(tail.length).toBe(96 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(32 * 1024 * 1024);
+  });
+
   it.each([
     ['text', Buffer.from('# HELP a An a.\n# TYPE a gauge\na 1\n'), Buffer.from('bkpaas_target_up{app_code="蓝鲸"} 1\n'.repeat(5000))],
     ['an empty head', Buffer.alloc(0), Buffer.from('x 1\n'.repeat(100))],
