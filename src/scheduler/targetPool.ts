@@ -113,7 +113,7 @@ export class TargetPool {
    * any refresh in flight; removed targets (and their series) are gone from the next render.
    */
   setTargets(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): void {
-    runAtOnce(this.setTargetsSteps(specs, settings));
+    runAtOnce(this.setTargetsSteps(++this.setTargetsCalls, specs, settings));
   }
 
   /**
@@ -122,11 +122,11 @@ export class TargetPool {
    * set replaces the old one in one step at the end. A later call wins over one still running.
    */
   async setTargetsInSlices(specs: readonly TargetSpec[], settings: PoolSettings = this.settings): Promise<void> {
-    await runInSlices(this.setTargetsSteps(specs, settings));
+    // The generation is taken now, not at the first step: a setTargets meanwhile is later.
+    await runInSlices(this.setTargetsSteps(++this.setTargetsCalls, specs, settings));
   }
 
-  private *setTargetsSteps(specs: readonly TargetSpec[], settings: PoolSettings): Steps<void> {
-    const generation = ++this.setTargetsCalls;
+  private *setTargetsSteps(generation: number, specs: readonly TargetSpec[], settings: PoolSettings): Steps<void> {
     const resetAll = settings.instanceMetrics !== this.settings.instanceMetrics || settings.families?.key !== this.settings.families?.key;
     // New records are made aside (the costly part: each renders its first series) while the
     // records in force serve; a target that keeps its record is only noted, by its spec.

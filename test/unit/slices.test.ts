@@ -5,7 +5,7 @@
  */
 import { renderSteps, renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
 import { aggregate, aggregateSteps } from '../../src/model/aggregate';
-import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../../src/slices';
+import { ITEMS_PER_STEP, TURN_MS, runAtOnce, runInSlices, type Steps } from '../../src/slices';
 import { parseProcessList, parseSteps } from '../../src/upstream/parse';
 
 const ITEMS = 20 * ITEMS_PER_STEP;
@@ -58,6 +58,32 @@ describe('steps', () => {
     } finally {
       clearInterval(timer);
     }
+  });
+
+  it('works started together share one budget per turn of the event loop: the rest waits for later turns', async () => {
+    // 50 targets' answers arriving at once, each 5 ms of work in one step: in one turn they
+    // would hold timers, scrapes and /healthz for 250 ms.
+    const STEP_MS = 5;
+    const busy = function* (): Steps<number> {
+      const started = performance.now();
+      while (performance.now() - started < STEP_MS);
+      return turn;
+    };
+    let turn = 0;
+    let done = false;
+    const tick = () => {
+      turn += 1;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turns = await Promise.all(Array.from({ length: 50 }, () => runInSlices(busy())));
+    done = true;
+    const perTurn = new Map<number, number>();
+    for (const t of turns) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    // Each turn runs work until TURN_MS is spent, then one step more at most (a slower machine
+    // fits fewer): never all of them.
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(Math.ceil(TURN_MS / STEP_MS) + 1);
+    expect(turns).toHaveLength(50);
   });
 
   it('a parse error found in a later slice is the same invalid_response as at once', async () => {
