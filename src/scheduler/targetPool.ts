@@ -188,12 +188,7 @@ export class TargetPool {
   async refresh(deadline: number, only?: string): Promise<void> {
     const one = only === undefined ? undefined : this.records.get(only);
     const targets = only === undefined ? this.ordered : one ? [one] : [];
-    const now = Date.now();
-    const waits: Promise<void>[] = [];
-    for (const r of targets) {
-      if (r.isDue(now)) this.start(r);
-      if (r.inflight) waits.push(r.inflight);
-    }
+    const waits = await runInSlices(this.startDueSteps(targets));
     if (waits.length === 0) return;
     // setTimeout takes at most a 32-bit delay; --once waits "forever" with a far deadline.
     const remaining = Math.min(deadline - Date.now(), 2 ** 31 - 1);
@@ -206,6 +201,30 @@ export class TargetPool {
       }),
     ]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Starts the due ones of `targets` and returns every one's fetch in flight. In steps: at 20 000
+   * targets due at once the loop (a record put in line for each) held the event loop for over
+   * 100 ms. A target dropped by a reload meanwhile is skipped.
+   */
+  private *startDueSteps(targets: readonly TargetRecord[]): Steps<Promise<void>[]> {
+    const now = Date.now();
+    const waits: Promise<void>[] = [];
+    // After a reload (a new ordered list; the first step may run later, too), each record left
+    // is checked to be still served.
+    let reloaded = targets !== this.ordered;
+    for (let i = 0; i < targets.length; i++) {
+      const r = targets[i];
+      if (i > 0 && i % ITEMS_PER_STEP === 0) {
+        yield;
+        reloaded = targets !== this.ordered;
+      }
+      if (reloaded && this.records.get(r.key) !== r) continue;
+      if (r.isDue(now)) this.start(r);
+      if (r.inflight) waits.push(r.inflight);
+    }
+    return waits;
   }
 
   /**

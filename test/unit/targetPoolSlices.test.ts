@@ -48,3 +48,45 @@ describe('TargetPool.setTargetsInSlices', () => {
     expect({ longest: Math.round(longest), blocking: Math.round(blocking), belowHalf: longest < blocking / 2 }).toMatchObject({ belowHalf: true });
   });
 });
+
+describe('TargetPool.refresh of many due targets', () => {
+  // A fetcher that never answers: every started target stays in flight (or in line for a slot).
+  const hangingPool = () => new TargetPool(() => new Promise<never>(() => undefined), SETTINGS);
+  const inFlight = (pool: TargetPool) => pool.list().filter((r) => r.inflight).length;
+
+  it('puts them in line in steps with event-loop turns between, until every one is in flight', async () => {
+    const pool = hangingPool();
+    pool.setTargets(specs(20_000), SETTINGS);
+    void pool.refresh(Date.now() + 60_000);
+    // Seen at each turn: some of them in line, not yet all (at once, the first look saw 20 000).
+    const seen = [inFlight(pool)];
+    for (let k = 0; k < 1000 && seen[seen.length - 1] < 20_000; k++) {
+      await new Promise((r) => setImmediate(r));
+      seen.push(inFlight(pool));
+    }
+    expect(seen[seen.length - 1]).toBe(20_000);
+    expect(seen.some((n) => n > 0 && n < 20_000)).toBe(true);
+    pool.close();
+  });
+
+  it('does not start a target that a reload dropped meanwhile', async () => {
+    // Slots for all: every target put in line is fetched at once, so the fetcher sees each start.
+    const wide = { ...SETTINGS, concurrency: 100_000 };
+    const fetched = new Set<string>();
+    const pool = new TargetPool((spec) => {
+      fetched.add(spec.app_code);
+      return new Promise<never>(() => undefined);
+    }, wide);
+    pool.setTargets(specs(20_000), wide);
+    void pool.refresh(Date.now() + 60_000);
+    // Drop every target not put in line yet but the last 100.
+    const started = new Set(pool.list().filter((r) => r.inflight).map((r) => r.spec.app_code));
+    const kept = specs(20_000).filter((s, i) => started.has(s.app_code) || i >= 19_900);
+    expect(kept.length).toBeLessThan(20_000);
+    pool.setTargets(kept, wide);
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    // The refresh went on over the kept targets only.
+    expect([...fetched].sort()).toEqual(kept.map((s) => s.app_code).sort());
+    pool.close();
+  });
+});
