@@ -79,8 +79,11 @@ export interface LargeRun {
     within: boolean;
   };
   loopLagMaxMs: number;
-  /** The largest lag seen in each part of the run, ms: where a miss comes from. */
-  loopLagMaxByPart: { warm: number; refresh: number; ttl: number };
+  /**
+   * The largest lag seen in each part of the run, ms: where a miss comes from. `reload` is the
+   * first refresh scrape's reading, which covers the reload that set the ttl to 1 s as well.
+   */
+  loopLagMaxByPart: { warm: number; reload: number; refresh: number; ttl: number };
   peakRss?: number;
   /** VmHWM of each process: the first (cold, warm scrapes, refreshes) and the second (ttl phase). */
   peakRssByProcess: { first?: number; ttl?: number };
@@ -101,7 +104,7 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
   const n = h.fleet.length;
   const keys = h.fleet.map((t) => `${t.app_code}/${t.module_name}/${t.environment}`);
   const floorMs = Math.ceil(n / h.concurrency) * h.latencyMs;
-  const lags = { warm: [] as number[], refresh: [] as number[], ttl: [] as number[] };
+  const lags = { warm: [] as number[], reload: [] as number[], refresh: [] as number[], ttl: [] as number[] };
 
   const a = await h.startExporter(3600, h.concurrency);
   let phase1: Omit<LargeRun, 'cold' | 'refresh' | 'ttl' | 'loopLagMaxMs' | 'loopLagMaxByPart' | 'peakRss' | 'peakRssByProcess' | 'targets' | 'concurrency' | 'latencyMs'> & { coldMs: number; refreshes: number[]; cpuSamples: number[] };
@@ -145,7 +148,7 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
     await sleep(1100);
     const warmUp = await scrape(url, { agent, timeoutSeconds: 3600 });
     if (warmUp.status !== 200) throw new Error(`large run: refresh scrape answered ${warmUp.status}`);
-    lags.refresh.push(lagMs(warmUp));
+    lags.reload.push(lagMs(warmUp));
     const refreshes: number[] = [];
     const cpuAt: number[] = [];
     for (let k = 0; k < 2; k++) {
@@ -198,8 +201,8 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
     },
     warm: phase1.warm,
     ttl: ttl.result,
-    loopLagMaxMs: maxLag([...lags.warm, ...lags.refresh, ...lags.ttl]),
-    loopLagMaxByPart: { warm: maxLag(lags.warm), refresh: maxLag(lags.refresh), ttl: maxLag(lags.ttl) },
+    loopLagMaxMs: maxLag([...lags.warm, ...lags.reload, ...lags.refresh, ...lags.ttl]),
+    loopLagMaxByPart: { warm: maxLag(lags.warm), reload: maxLag(lags.reload), refresh: maxLag(lags.refresh), ttl: maxLag(lags.ttl) },
     peakRss,
     peakRssByProcess,
   };
@@ -328,7 +331,7 @@ export function largeReport(runs: readonly LargeRun[]): string {
     row('upstream requests per target in 3 ttl', 'exactly 3', (r) => `${r.ttl.perTarget.min}–${r.ttl.perTarget.max}`),
     row('exporter CPU per target and ttl, under the scrapers', '—', (r) => fmtMs(r.ttl.cpuMsPerTargetPerTtl)),
     row("exporter's event-loop lag, max", `${LARGE_GOALS.loopLagMs} ms`, (r) => fmtMs(r.loopLagMaxMs)),
-    row('event-loop lag max: warm scrapes / refreshes / ttl phase', '—', (r) => `${fmtMs(r.loopLagMaxByPart.warm)} / ${fmtMs(r.loopLagMaxByPart.refresh)} / ${fmtMs(r.loopLagMaxByPart.ttl)}`),
+    row('event-loop lag max: warm scrapes / reload + first refresh / refreshes / ttl phase', '—', (r) => `${fmtMs(r.loopLagMaxByPart.warm)} / ${fmtMs(r.loopLagMaxByPart.reload)} / ${fmtMs(r.loopLagMaxByPart.refresh)} / ${fmtMs(r.loopLagMaxByPart.ttl)}`),
     row('peak RSS (VmHWM), larger of the two processes', fmtBytes(LARGE_GOALS.peakRssBytes), (r) => (r.peakRss === undefined ? '—' : fmtBytes(r.peakRss))),
     row('peak RSS: first process (cold, warm, refreshes) / ttl phase', '—', (r) => `${r.peakRssByProcess.first === undefined ? '—' : fmtBytes(r.peakRssByProcess.first)} / ${r.peakRssByProcess.ttl === undefined ? '—' : fmtBytes(r.peakRssByProcess.ttl)}`),
   ]);
