@@ -40,13 +40,19 @@ function turnElapsed(now: number): number {
 }
 
 /** Whether this turn's budget for sliced work is spent (and marks the turn's start if none yet). */
-export function turnSpent(): boolean {
-  return turnElapsed(performance.now()) >= TURN_MS;
+function turnSpent(now = performance.now()): boolean {
+  return turnElapsed(now) >= TURN_MS;
 }
 
 /** Waits, while this turn's budget for sliced work is spent, for a turn that has some left. */
-export async function turnBudget(): Promise<void> {
+async function turnBudget(): Promise<void> {
   while (turnSpent()) await nextTurn();
+}
+
+/** Resolves after a turn of the event loop that has budget left for sliced work (at least one turn). */
+export async function nextTurnWithinBudget(): Promise<void> {
+  await nextTurn();
+  if (turnSpent()) await turnBudget();
 }
 
 /** Resolves after a turn of the event loop (setImmediate: pending I/O is served first). */
@@ -75,9 +81,8 @@ export async function runInSlices<T>(work: Steps<T>, sliceMs = SLICE_MS): Promis
     const step = work.next();
     if (step.done) return step.value;
     const now = performance.now();
-    if (now - sliceStarted >= sliceMs || turnElapsed(now) >= TURN_MS) {
-      await nextTurn();
-      if (turnSpent()) await turnBudget();
+    if (now - sliceStarted >= sliceMs || turnSpent(now)) {
+      await nextTurnWithinBudget();
       sliceStarted = performance.now();
     }
   }

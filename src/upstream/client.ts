@@ -9,7 +9,7 @@ import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
 import type { ProcessSnapshot } from '../model/snapshot';
-import { nextTurn, runInSlices, turnBudget, turnSpent } from '../slices';
+import { nextTurn, nextTurnWithinBudget, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
@@ -194,8 +194,7 @@ export class UpstreamClient {
       if (res.status !== 200) throw this.statusError(res, text, where);
       // A turn of the event loop between reading the body (node-fetch's one copy of it) and parsing
       // it, and a parse only within the turn's budget (slices.ts: answers arrive together).
-      await nextTurn();
-      if (turnSpent()) await turnBudget();
+      await nextTurnWithinBudget();
       try {
         // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
         return text.length < SLICED_PARSE_CHARS ? JSON.parse(text) : await runInSlices(parseJsonSteps(text));
