@@ -3,7 +3,9 @@
  * [--latency MS] [--evolve]`. Prints one JSON line with the base URL and credentials on stdout
  * (for scripts such as the benchmark), a readable summary on stderr, and stops on SIGINT/SIGTERM.
  * `GET <origin>/__sim/stats` answers the processes/list/ request counts, total and per target, as
- * JSON (how `npm run bench` counts upstream load across processes).
+ * JSON (how `npm run bench` counts upstream load across processes); `POST
+ * <origin>/__sim/change-every-answer?on=true` makes every answer differ from the last (the bench's
+ * measure of answers that must be parsed again).
  */
 import { DEMO_ACCESS_TOKEN, DEMO_CREDENTIALS, demoFleet, generateFleet, startSimulator } from './index';
 import type { SimulatorOptions } from './types';
@@ -35,6 +37,8 @@ export const SIMULATOR_USAGE = `usage: node dist/simulator/cli.js [options]
 
 GET <origin>/__sim/stats (outside the API base path, no auth) answers
 {"processes_requests": N, "per_target": {"app/module/env": N, ...}}.
+POST <origin>/__sim/change-every-answer?on=true (or false): while on, every answer
+differs from the target's last one (its instances' restart counts grow).
 `;
 
 function intArg(name: string, v: string | undefined, min: number): number {

@@ -344,7 +344,7 @@ function isFailedInstance(i: InstanceModel): boolean {
  * The `processes/list/` body of a model. `restartGrowth` is added to the restart_count of
  * crash-looping instances; `onlyLatest` keeps only the highest-version process items per type.
  */
-export function renderBody(m: TargetModel, onlyLatest: boolean, restartGrowth: number): Record<string, unknown> {
+export function renderBody(m: TargetModel, onlyLatest: boolean, restartGrowth: number, everyInstanceGrows = false): Record<string, unknown> {
   let processes = m.processes;
   if (onlyLatest) {
     const latest = new Map<string, number>();
@@ -384,7 +384,7 @@ export function renderBody(m: TargetModel, onlyLatest: boolean, restartGrowth: n
       state_message: i.stateMessage,
       rich_status: i.richStatus,
       ready: i.ready,
-      restart_count: i.restartCount + (i.crashing ? restartGrowth : 0),
+      restart_count: i.restartCount + (i.crashing || everyInstanceGrows ? restartGrowth : 0),
     };
     // Cloud-native servers send {} for a container that never terminated; others leave it out.
     if (i.terminated && !m.oldServer) item.terminated_info = i.terminated;

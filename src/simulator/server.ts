@@ -8,6 +8,7 @@
 import { AUTH_HEADER, IDENTITY_KEYS } from '../authFields';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { atRevision } from './clusterRevision';
 import { evolveModel } from './evolve';
 import type { FaultHost, FaultInjection, FaultRequest } from './faultHook';
 import { DEMO_CREDENTIALS, demoFleet } from './fleet';
@@ -37,6 +38,8 @@ const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'no', 'off']);
  * request counts, total and per target key, as JSON, for `npm run bench`.
  */
 export const STATS_PATH = '/__sim/stats';
+/** POST with `?on=true` or `?on=false`: Simulator.changeEveryAnswer for a simulator in another process. */
+export const CHANGE_EVERY_ANSWER_PATH = '/__sim/change-every-answer';
 
 const RE_PROCESSES = /^\/bkapps\/applications\/([^/]+)\/modules\/([^/]+)\/envs\/([^/]+)\/processes\/list\/$/;
 const RE_MINIMAL = /^\/bkapps\/applications\/lists\/minimal\/?$/;
@@ -108,6 +111,10 @@ class SimulatorServer implements Simulator, FaultHost {
   private readonly faults?: FaultInjection;
   private evolveTimer?: NodeJS.Timeout;
   private readonly entries = new Map<string, Entry>();
+  /** The simulated cluster's revision: advances with every process list answer (clusterRevision.ts). */
+  private revision = 0;
+  /** changeEveryAnswer(true): restart counts grow with every answer. */
+  private changingAnswers = false;
   private readonly log: RequestLog;
   private readonly basePath: string;
   private readonly host: string;
@@ -284,7 +291,9 @@ class SimulatorServer implements Simulator, FaultHost {
     const m = this.modelOf(e);
     if (!m) throw new Error(`target ${e.key} has no body in scenario ${e.target.scenario}`);
     let out: Buffer;
-    if (hasGrowingRestarts(m)) {
+    if (this.changingAnswers) {
+      out = Buffer.from(JSON.stringify(renderBody(m, onlyLatest, e.served, true)));
+    } else if (hasGrowingRestarts(m)) {
       out = Buffer.from(JSON.stringify(renderBody(m, onlyLatest, e.served)));
     } else {
       e.full ??= Buffer.from(JSON.stringify(renderBody(m, false, 0)));
@@ -297,8 +306,9 @@ class SimulatorServer implements Simulator, FaultHost {
         out = e.full;
       }
     }
-    if (serving) e.served++;
-    return out;
+    if (!serving) return out;
+    e.served++;
+    return atRevision(out, this.revision++);
   }
 
   private apps(): SimApp[] {
@@ -345,6 +355,11 @@ class SimulatorServer implements Simulator, FaultHost {
     const path = qi < 0 ? url : url.slice(0, qi);
     const query: Record<string, string> = qi < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(qi + 1)));
     if (path === STATS_PATH) return this.answerStats(res);
+    if (path === CHANGE_EVERY_ANSWER_PATH && req.method === 'POST' && (query.on === 'true' || query.on === 'false')) {
+      this.changeEveryAnswer(query.on === 'true');
+      res.writeHead(204).end();
+      return;
+    }
     const route = this.route(path);
     const auth = parseAuth(req.headers[AUTH_HEADER.toLowerCase()]);
     this.log.add({
@@ -377,6 +392,10 @@ class SimulatorServer implements Simulator, FaultHost {
       clearTimeout(timer);
       this.timers.delete(timer);
     });
+  }
+
+  changeEveryAnswer(on: boolean): void {
+    this.changingAnswers = on;
   }
 
   /** GET /__sim/stats: request counts for a benchmark that runs the simulator as another process. */

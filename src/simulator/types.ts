@@ -162,5 +162,11 @@ export interface Simulator {
   setAppListFault(fault: Scenario | undefined): void;
   /** Runs one evolution tick now (what the evolve timer does); for tests of `evolve`. */
   evolveNow(): void;
+  /**
+   * With `on`, every 200 answer of a body scenario differs from the target's last one in what
+   * is rendered (each instance's restart count grows by one per answer): for measuring what an
+   * answer that must be parsed and rendered again costs. Also `POST /__sim/change-every-answer?on=true|false`.
+   */
+  changeEveryAnswer(on: boolean): void;
   close(): Promise<void>;
 }

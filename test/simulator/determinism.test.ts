@@ -1,7 +1,8 @@
 /** Same SimTarget, same bytes: across simulators, ports and runs (golden /metrics files rely on it). */
 import { createHash } from 'node:crypto';
 import { demoFleet, startSimulator, type Scenario, type SimTarget, type Simulator } from '../../src/simulator';
-import { get, processesPath } from './helpers';
+import { CHANGE_EVERY_ANSWER_PATH } from '../../src/simulator/server';
+import { get, processesPath, withoutRevision, type ProcessListBody } from './helpers';
 
 const SCENARIOS: Scenario[] = ['healthy', 'cnative', 'rollout', 'crashloop', 'failed', 'stopped', 'empty', 'slow'];
 const TARGETS: SimTarget[] = [
@@ -33,15 +34,40 @@ test('two simulators serve byte-identical bodies for the same request sequence',
   }
 });
 
-test('bodies without per-request growth do not change between requests', async () => {
+test('bodies without per-request growth change between requests only in their resource versions, which advance', async () => {
   const sim = await startSimulator({ targets: TARGETS });
   try {
     const one = await bodies(sim);
     const two = await bodies(sim);
     TARGETS.forEach((t, i) => {
-      if (t.scenario === 'crashloop') expect(two[i]).not.toBe(one[i]);
-      else expect(two[i]).toBe(one[i]);
+      const [a, b] = [JSON.parse(one[i]) as ProcessListBody, JSON.parse(two[i]) as ProcessListBody];
+      // Kubernetes' list resource version is the cluster's revision: it moves between any two reads.
+      expect(Number(b.processes.metadata.resource_version)).toBeGreaterThan(Number(a.processes.metadata.resource_version));
+      expect(Number(b.instances.metadata.resource_version)).toBeGreaterThan(Number(a.instances.metadata.resource_version));
+      if (t.scenario === 'crashloop') expect(withoutRevision(b)).not.toEqual(withoutRevision(a));
+      else expect(withoutRevision(b)).toEqual(withoutRevision(a));
     });
+  } finally {
+    await sim.close();
+  }
+});
+
+test('change-every-answer: while on, every answer has grown restart counts; off, answers stay the same again', async () => {
+  const sim = await startSimulator({ targets: TARGETS });
+  const restarts = (body: string) => (JSON.parse(body) as ProcessListBody).instances.items.map((i) => i.restart_count);
+  const healthy = TARGETS.findIndex((t) => t.scenario === 'healthy');
+  try {
+    const before = await bodies(sim);
+    const on = await fetch(`${new URL(sim.baseUrl).origin}${CHANGE_EVERY_ANSWER_PATH}?on=true`, { method: 'POST' });
+    expect(on.status).toBe(204);
+    const first = await bodies(sim);
+    const second = await bodies(sim);
+    expect(restarts(first[healthy]).length).toBeGreaterThan(0);
+    expect(restarts(second[healthy])).toEqual(restarts(first[healthy]).map((r) => r + 1));
+    sim.changeEveryAnswer(false);
+    const off = [await bodies(sim), await bodies(sim)];
+    expect(withoutRevision(JSON.parse(off[1][healthy]))).toEqual(withoutRevision(JSON.parse(off[0][healthy])));
+    expect(withoutRevision(JSON.parse(off[0][healthy]))).toEqual(withoutRevision(JSON.parse(before[healthy])));
   } finally {
     await sim.close();
   }

@@ -76,3 +76,13 @@ export function rawGet(url: string, headers: Record<string, string> = { 'X-Bkapi
   });
 }
 
+
+/**
+ * The body with its list resource versions blanked: they are the simulated cluster's revision,
+ * which advances with every answer (src/simulator/clusterRevision.ts).
+ */
+export function withoutRevision<T>(body: T): T {
+  const copy = JSON.parse(JSON.stringify(body)) as { processes?: { metadata?: { resource_version?: string } }; instances?: { metadata?: { resource_version?: string } } };
+  for (const part of [copy.processes, copy.instances]) if (part?.metadata?.resource_version !== undefined) part.metadata.resource_version = '*';
+  return copy as T;
+}
