@@ -67,13 +67,14 @@ export class Exporter {
     this.client = this.newClient(config.upstream);
     // One summary line for the lines the throttle held back.
     const flushed = (n: number) => this.logger.warn({ suppressed: n }, 'suppressed repeated target failure log lines');
-    this.pool = new TargetPool((target, signal) => this.client.fetchProcessList(target, signal), poolSettings(config), {
+    this.pool = new TargetPool((target, signal, lastDigest) => this.client.fetchProcessList(target, signal, lastDigest), poolSettings(config), {
       onFailure: (record, error) => {
         if (this.throttle.allow(record.key, error.reason, Date.now(), flushed)) {
           this.logger.warn({ target: record.key, reason: error.reason, status: error.status }, error.message);
         }
       },
       onParsed: (record, dropped) => this.droppedFieldLog.report(record.key, dropped),
+      onSameAnswer: () => this.self.unchangedAnswers.inc(),
       onRecovery: (record) => {
         // Recoveries share the failures' budget, so a flapping upstream cannot flood the log
         // either; either way the target's next failure is logged at once.

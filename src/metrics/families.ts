@@ -212,6 +212,7 @@ export const SELF = {
   reloadSuccessful: 'bkpaas_exporter_config_last_reload_successful',
   reloadTimestamp: 'bkpaas_exporter_config_last_reload_success_timestamp_seconds',
   probeRejected: 'bkpaas_exporter_probe_rejected_total',
+  unchangedAnswers: 'bkpaas_exporter_upstream_unchanged_answers_total',
   discoveryTargets: 'bkpaas_discovery_targets',
   discoveryUndeployed: 'bkpaas_discovery_undeployed_targets',
   discoveryLastSuccess: 'bkpaas_discovery_last_success_timestamp_seconds',

@@ -5,7 +5,7 @@
  */
 import { familyHeader } from './exposition';
 import { TARGET_FAMILIES } from './families';
-import type { TargetChunks } from './targetChunks';
+import { chunkSource, TARGET_SCOPE_FROM, type TargetChunks } from './targetChunks';
 
 const FAMILIES = TARGET_FAMILIES.length;
 const HEADERS = TARGET_FAMILIES.map((f) => Buffer.from(familyHeader(f), 'utf8'));
@@ -24,7 +24,9 @@ export interface PlacedTargets extends PackedTargets {
 
 /**
  * Copies the given targets' chunks family by family into one buffer. From then on the caller can
- * hold each target's text as a view of it (`placed`), so the text is kept once, not twice.
+ * hold each target's text as a view of it (`placed`), so the text is kept once, not twice. Chunks
+ * that lie back to back in one source (targets whose process series were kept from the previous
+ * pack, withTargetFamilies) are copied in one piece.
  */
 export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
   let size = 0;
@@ -33,7 +35,15 @@ export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
   const bytes = Buffer.allocUnsafeSlow(size);
   const families = new Array<number>(2 * FAMILIES);
   const ranges = targets.map(() => new Array<number>(2 * FAMILIES).fill(0));
+  // Bytes placed so far, and the run of source bytes not copied yet (it goes to `at`).
   let at = 0;
+  let run: Buffer | undefined;
+  let runFrom = 0;
+  let runTo = 0;
+  const copyRun = () => {
+    if (run) at += run.copy(bytes, at, runFrom, runTo);
+    run = undefined;
+  };
   for (let f = 0; f < FAMILIES; f++) {
     families[2 * f] = at;
     for (let i = 0; i < targets.length; i++) {
@@ -41,13 +51,34 @@ export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
       const from = t.ranges[2 * f];
       const to = t.ranges[2 * f + 1];
       if (to <= from) continue;
-      ranges[i][2 * f] = at;
-      at += t.bytes.copy(bytes, at, from, to);
-      ranges[i][2 * f + 1] = at;
+      const source = chunkSource(t, f);
+      if (source !== run || from !== runTo) {
+        copyRun();
+        run = source;
+        runFrom = runTo = from;
+      }
+      ranges[i][2 * f] = at + (from - runFrom);
+      runTo = to;
+      ranges[i][2 * f + 1] = at + (to - runFrom);
     }
+    copyRun();
     families[2 * f + 1] = at;
   }
   return { bytes, families, placed: ranges.map((r) => ({ bytes, ranges: r })) };
+}
+
+/**
+ * A target's series as packs of their own, nothing copied (for a target too large to copy): one,
+ * or two when its target families are in a buffer apart (`tail`).
+ */
+export function ownPacks(t: TargetChunks): PackedTargets[] {
+  if (t.tail === undefined) return [{ bytes: t.bytes, families: t.ranges }];
+  const split = 2 * TARGET_SCOPE_FROM;
+  const none = (n: number) => new Array<number>(n).fill(0);
+  return [
+    { bytes: t.bytes, families: [...t.ranges.slice(0, split), ...none(t.ranges.length - split)] },
+    { bytes: t.tail, families: [...none(split), ...t.ranges.slice(split)] },
+  ];
 }
 
 /** The bytes of a target's series (its chunks may be views of a larger pack). */

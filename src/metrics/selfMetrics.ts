@@ -17,6 +17,7 @@ export class SelfMetrics {
   readonly reloadSuccessful: Gauge;
   readonly reloadTimestamp: Gauge;
   private readonly probeRejected: Counter<'reason'>;
+  readonly unchangedAnswers: Counter;
   readonly discoveryTargets: Gauge;
   readonly discoveryUndeployed: Gauge;
   readonly discoveryLastSuccess: Gauge;
@@ -56,6 +57,11 @@ export class SelfMetrics {
       name: SELF.probeRejected,
       help: 'Requests to /probe answered 400 without fetching, by reason: missing_parameter, invalid_parameter, unknown_target (not configured in this exporter or shard).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.unchangedAnswers = new Counter({
+      name: SELF.unchangedAnswers,
+      help: "Upstream answers the same as the target's previous one apart from resource versions: not parsed or rendered again.",
       registers,
     });
     // Every reason from the start, so that rate() and increase() see the first rejection.

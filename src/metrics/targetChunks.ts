@@ -41,6 +41,37 @@ export interface TargetView {
 export interface TargetChunks {
   readonly bytes: Buffer;
   readonly ranges: readonly number[];
+  /**
+   * Set when only the target's own families were rendered anew over series kept from before
+   * (withTargetFamilies): families from TARGET_SCOPE_FROM on are in `tail` (their ranges index
+   * it), the others in `bytes`.
+   */
+  readonly tail?: Buffer;
+}
+
+/**
+ * The first of the target-scope families (`bkpaas_target_*`: up, fetch duration, last success,
+ * errors), which come last: the only ones that change when an answer is the same as the last.
+ */
+export const TARGET_SCOPE_FROM = TARGET_FAMILIES.findIndex((f) => f.scope === 'target');
+if (TARGET_SCOPE_FROM < 0 || TARGET_FAMILIES.slice(TARGET_SCOPE_FROM).some((f) => f.scope !== 'target')) {
+  throw new Error('families.ts: the target-scope families must come last (withTargetFamilies relies on it)');
+}
+
+/** The buffer family `f` of a target's series is in (its ranges index it). */
+export function chunkSource(chunks: TargetChunks, f: number): Buffer {
+  return chunks.tail !== undefined && f >= TARGET_SCOPE_FROM ? chunks.tail : chunks.bytes;
+}
+
+/**
+ * A target's series after an answer the same as the last: the process and instance families of
+ * `kept` (its series so far), the target families of `fresh` (rendered with renderSteps from
+ * TARGET_SCOPE_FROM). Nothing is copied.
+ */
+export function withTargetFamilies(kept: TargetChunks, fresh: TargetChunks): TargetChunks {
+  const ranges = kept.ranges.slice(0, 2 * TARGET_SCOPE_FROM);
+  for (let i = 2 * TARGET_SCOPE_FROM; i < fresh.ranges.length; i++) ranges.push(fresh.ranges[i]);
+  return { bytes: kept.bytes, ranges, tail: fresh.bytes };
 }
 
 /** A target without any series (one not deployed). */
@@ -48,15 +79,16 @@ export const NO_SERIES: TargetChunks = { bytes: Buffer.alloc(0), ranges: new Arr
 
 /** The sample lines of family `f` (an index into TARGET_FAMILIES) of a target; "" when it has none. */
 export function familyText(chunks: TargetChunks, f: number): string {
-  return chunks.bytes.toString('utf8', chunks.ranges[2 * f], chunks.ranges[2 * f + 1]);
+  return chunkSource(chunks, f).toString('utf8', chunks.ranges[2 * f], chunks.ranges[2 * f + 1]);
 }
 
 /**
  * Renders the target's series, one chunk per family (empty where it has none), as steps (run them
- * with runInSlices or runAtOnce). Family by family, each over every row (and instance): the text
- * comes out in exposition order, so it is written straight into one buffer.
+ * with runInSlices or runAtOnce); only the families from index `from` on when given. Family by
+ * family, each over every row (and instance): the text comes out in exposition order, so it is
+ * written straight into one buffer.
  */
-export function* renderSteps(view: TargetView): Steps<TargetChunks> {
+export function* renderSteps(view: TargetView, from = 0): Steps<TargetChunks> {
   const { enabled } = view.families ?? ALL_FAMILIES;
   const rows = view.rows ?? [];
   const out = new SampleWriter();
@@ -66,7 +98,7 @@ export function* renderSteps(view: TargetView): Steps<TargetChunks> {
   // With instance_metrics, each instance's labels, built by the first instance family.
   const instanceBases: string[][] = [];
 
-  for (let f = 0; f < TARGET_FAMILIES.length; f++) {
+  for (let f = from; f < TARGET_FAMILIES.length; f++) {
     if (!enabled[f]) continue;
     const family = TARGET_FAMILIES[f];
     if (family.scope === 'instance' && !view.instanceMetrics) continue;

@@ -82,4 +82,12 @@ export interface ProcessSnapshot {
    * order) and how many there were; absent when none was.
    */
   dropped?: { fields: DroppedField[]; total: number };
+  /** The digest of the answer it was parsed from (upstream/answerDigest.ts); absent for one not digested. */
+  digest?: string;
 }
+
+/**
+ * What a fetch returns instead of a snapshot when the answer has the digest of the target's last
+ * one: it would parse and render the same, so it was not parsed.
+ */
+export const SAME_ANSWER = Symbol('same answer');

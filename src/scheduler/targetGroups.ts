@@ -9,7 +9,7 @@
  * another), and otherwise at the next scrape: the text is held about once, and each change
  * re-packs only its group.
  */
-import { chunkBytes, joinPacked, packChunks, type PackedTargets } from '../metrics/render';
+import { chunkBytes, joinPacked, ownPacks, packChunks, type PackedTargets } from '../metrics/render';
 import type { TargetChunks } from '../metrics/targetChunks';
 
 /** Targets per group: ~570 KB of text per group at the benchmark's 5.7 KB per target. */
@@ -111,7 +111,7 @@ export class TargetGroups<T extends object> {
         return;
       }
       packRun();
-      packs.push({ bytes: chunks.bytes, families: chunks.ranges });
+      packs.push(...ownPacks(chunks));
     });
     packRun();
     group.packed = packs;

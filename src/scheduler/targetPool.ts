@@ -7,11 +7,11 @@
  */
 import type { TargetSpec } from '../config/types';
 import { aggregateSteps } from '../model/aggregate';
-import type { ProcessSnapshot } from '../model/snapshot';
+import { SAME_ANSWER, type ProcessSnapshot } from '../model/snapshot';
 import type { FamilyFilter } from '../metrics/familyFilter';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
-import type { TargetChunks } from '../metrics/targetChunks';
+import { NO_SERIES, type TargetChunks } from '../metrics/targetChunks';
 import { ITEMS_PER_STEP, runAtOnce, runInSlices, type Steps } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
@@ -33,8 +33,11 @@ interface WaitingFetch {
 
 const LANES: readonly Lane[] = ['proven', 'unknown', 'failing'];
 
-/** Fetches one target's snapshot; throws UpstreamError. */
-export type Fetcher = (target: TargetSpec, signal: AbortSignal) => Promise<ProcessSnapshot>;
+/**
+ * Fetches one target's snapshot; throws UpstreamError. Given the digest of the answer the
+ * target's series come from, may return SAME_ANSWER for an answer with that digest.
+ */
+export type Fetcher = (target: TargetSpec, signal: AbortSignal, lastDigest?: string) => Promise<ProcessSnapshot | typeof SAME_ANSWER>;
 
 export interface PoolSettings {
   ttlMs: number;
@@ -55,6 +58,8 @@ export interface PoolEvents {
   onRecovery?(target: TargetState): void;
   /** A fetch succeeded; `dropped` lists the optional fields its answer's parse ignored (undefined: none). */
   onParsed?(target: TargetState, dropped: ProcessSnapshot['dropped']): void;
+  /** A fetch succeeded with an answer the same as the last (upstream/answerDigest.ts): not parsed again. */
+  onSameAnswer?(target: TargetState): void;
 }
 
 /**
@@ -340,22 +345,24 @@ export class TargetPool {
   }
 
   /** One attempt of the target's fetch (a fetcher that throws at once fails the attempt). */
-  private attempt(record: TargetRecord, budget: Budget): Promise<ProcessSnapshot> {
+  private attempt(record: TargetRecord, budget: Budget): Promise<ProcessSnapshot | typeof SAME_ANSWER> {
     try {
-      return this.fetcher(record.spec, budget.signal);
+      // The digest only while the group holds the series it names (it always should).
+      const lastDigest = record.answerDigest !== undefined && this.groups.chunksOf(record) ? record.answerDigest : undefined;
+      return this.fetcher(record.spec, budget.signal, lastDigest);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   /** The rest of a fetch once its first attempt runs: retries, then the record updated, then the scrape's view of it. */
-  private async complete(fetch: WaitingFetch, lane: Lane, first: Promise<ProcessSnapshot>, budget: Budget, startedAt: number): Promise<void> {
+  private async complete(fetch: WaitingFetch, lane: Lane, first: Promise<ProcessSnapshot | typeof SAME_ANSWER>, budget: Budget, startedAt: number): Promise<void> {
     const { record, scheduledAt } = fetch;
     const wasUp = record.health === 'up';
     // The series this fetch leaves, for the target's group.
     let chunks: TargetChunks | undefined;
     try {
-      let outcome: { snapshot: ProcessSnapshot } | { failure: unknown };
+      let outcome: { snapshot: ProcessSnapshot | typeof SAME_ANSWER } | { failure: unknown };
       try {
         outcome = { snapshot: await this.withRetries(record, lane, first, budget) };
       } catch (failure) {
@@ -382,11 +389,19 @@ export class TargetPool {
   }
 
   /** Records a success; returns the target's new series. */
-  private async succeeded(record: TargetRecord, snapshot: ProcessSnapshot, startedAt: number): Promise<TargetChunks> {
+  private async succeeded(record: TargetRecord, snapshot: ProcessSnapshot | typeof SAME_ANSWER, startedAt: number): Promise<TargetChunks> {
     const wasDown = record.health === 'down';
+    if (snapshot === SAME_ANSWER) {
+      const kept = this.groups.chunksOf(record);
+      // The groups hold every served record's series: one they do not hold was dropped by a
+      // reload meanwhile, and what its fetch leaves is not used.
+      if (!kept) return NO_SERIES;
+      this.events.onSameAnswer?.(record);
+      return record.sameAnswer(kept, startedAt, Date.now());
+    }
     this.events.onParsed?.(record, snapshot.dropped);
     // In slices, like parsing and rendering: a large target must not hold the event loop.
-    const chunks = await record.succeeded(await runInSlices(aggregateSteps(snapshot)), startedAt, Date.now());
+    const chunks = await record.succeeded(await runInSlices(aggregateSteps(snapshot)), startedAt, Date.now(), snapshot.digest);
     if (wasDown) this.events.onRecovery?.(record);
     return chunks;
   }
@@ -415,7 +430,12 @@ export class TargetPool {
   }
 
   /** The first attempt's result, or that of a retry (each under a slot of its own) after a transient failure. */
-  private async withRetries(record: TargetRecord, lane: Lane, first: Promise<ProcessSnapshot>, budget: Budget): Promise<ProcessSnapshot> {
+  private async withRetries(
+    record: TargetRecord,
+    lane: Lane,
+    first: Promise<ProcessSnapshot | typeof SAME_ANSWER>,
+    budget: Budget,
+  ): Promise<ProcessSnapshot | typeof SAME_ANSWER> {
     const retries = this.settings.retries ?? 2;
     let attempt = first;
     for (let n = 0; ; n++) {

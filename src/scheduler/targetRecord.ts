@@ -7,10 +7,10 @@
 import type { TargetSpec } from '../config/types';
 import { formatLabelPairs } from '../metrics/exposition';
 import type { FamilyFilter } from '../metrics/familyFilter';
-import { NO_SERIES, renderSteps, renderTargetChunks, type TargetChunks, type TargetView } from '../metrics/targetChunks';
+import { NO_SERIES, renderSteps, renderTargetChunks, TARGET_SCOPE_FROM, withTargetFamilies, type TargetChunks, type TargetView } from '../metrics/targetChunks';
 import type { ProcessRow } from '../model/aggregate';
 import { processStatus, type ProcessStatus } from '../model/processStatus';
-import { runInSlices } from '../slices';
+import { runAtOnce, runInSlices } from '../slices';
 import type { FetchErrorReason, UpstreamError } from '../upstream/errors';
 import type { TargetHealth, TargetState } from './targetState';
 
@@ -53,6 +53,11 @@ export class TargetRecord implements TargetState {
    * failing (failureBackoff.ts) or after a Retry-After.
    */
   nextDueAt = 0;
+  /**
+   * The digest of the answer the target's series were last rendered from
+   * (upstream/answerDigest.ts); unset once a failure (or an undeployed module) replaced them.
+   */
+  answerDigest?: string;
 
   /**
    * A discovered target whose module is not deployed in its environment (404/400): it exports
@@ -103,24 +108,42 @@ export class TargetRecord implements TargetState {
    * Records a successful fetch and returns its series, rendered in slices (a target of 100 000
    * items must not hold the event loop); the record changes only once the new series are ready.
    */
-  async succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number): Promise<TargetChunks> {
+  async succeeded(rows: ProcessRow[], startedAt: number, finishedAt: number, answerDigest?: string): Promise<TargetChunks> {
     const durationSeconds = (finishedAt - startedAt) / 1000;
     // The rows are rendered, not kept: at thousands of targets they would double the live heap.
     const chunks = await runInSlices(renderSteps(this.view(durationSeconds, finishedAt, rows)));
+    this.recordSuccess(startedAt, finishedAt);
+    this.processes = rows.map(processStatus);
+    this.answerDigest = answerDigest;
+    return chunks;
+  }
+
+  /**
+   * Records a successful fetch whose answer was the same as the one `kept` (the target's series
+   * now) was rendered from: only the target's own families are rendered anew.
+   */
+  sameAnswer(kept: TargetChunks, startedAt: number, finishedAt: number): TargetChunks {
+    const view = this.view((finishedAt - startedAt) / 1000, finishedAt, []);
+    const chunks = withTargetFamilies(kept, runAtOnce(renderSteps(view, TARGET_SCOPE_FROM)));
+    this.recordSuccess(startedAt, finishedAt);
+    return chunks;
+  }
+
+  private recordSuccess(startedAt: number, finishedAt: number): void {
+    const durationSeconds = (finishedAt - startedAt) / 1000;
     this.undeployed = false;
     this.lastError = undefined;
-    this.processes = rows.map(processStatus);
     this.failuresInARow = 0;
     this.lastSuccessAt = finishedAt;
     this.lastStartedAt = startedAt;
     this.lastFinishedAt = finishedAt;
     this.durationSeconds = durationSeconds;
-    return chunks;
   }
 
   /** Records that the target is not deployed: no series at all until it is. */
   notDeployed(error: UpstreamError, startedAt: number, finishedAt: number): TargetChunks {
     this.undeployed = true;
+    this.answerDigest = undefined;
     this.lastError = error;
     this.processes = undefined;
     this.lastStartedAt = startedAt;
@@ -132,6 +155,7 @@ export class TargetRecord implements TargetState {
   /** Records a failed fetch and returns the series it leaves (the process series go). */
   failed(error: UpstreamError, startedAt: number, finishedAt: number): TargetChunks {
     this.undeployed = false;
+    this.answerDigest = undefined;
     this.lastError = error;
     this.failuresInARow += 1;
     this.errorCounts.set(error.reason, (this.errorCounts.get(error.reason) ?? 0) + 1);

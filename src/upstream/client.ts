@@ -8,14 +8,21 @@ import http from 'node:http';
 import type https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
 import type { AuthConfig, TargetSpec, UpstreamConfig } from '../config/types';
-import type { ProcessSnapshot } from '../model/snapshot';
+import { SAME_ANSWER, type ProcessSnapshot } from '../model/snapshot';
 import { nextTurn, nextTurnWithinBudget, runInSlices } from '../slices';
 import { httpAgent, httpsAgent } from './agents';
+import { answerDigest } from './answerDigest';
 import { UpstreamError, reasonForStatus } from './errors';
 import { parseSteps } from './parse';
 import { requestBoundWithin } from './requestBound';
 import { parseJsonSteps } from './slicedJson';
 import { utf8Steps } from './slicedUtf8';
+
+/** An HTTP 200 answer: its body, and the body's JSON on demand. */
+interface Answer {
+  bytes: Buffer;
+  json(): Promise<unknown>;
+}
 
 /** Called once per upstream request with the status code (or "error") and its duration. */
 export type RequestObserver = (code: string, seconds: number) => void;
@@ -116,8 +123,11 @@ export class UpstreamClient {
     this.secrets = SECRET_KEYS.map((k) => config.auth[k]).filter((s): s is string => !!s && s.length >= 4);
   }
 
-  /** Fetches and parses one target's process list. Throws UpstreamError. */
-  async fetchProcessList(target: TargetSpec, signal?: AbortSignal): Promise<ProcessSnapshot> {
+  /**
+   * Fetches and parses one target's process list. Throws UpstreamError. With `lastDigest` (the
+   * digest of the target's last answer), an answer with that digest is not parsed: SAME_ANSWER.
+   */
+  async fetchProcessList(target: TargetSpec, signal?: AbortSignal, lastDigest?: string): Promise<ProcessSnapshot | typeof SAME_ANSWER> {
     for (const segment of [target.app_code, target.module_name, target.environment]) {
       // URL parsers resolve "." and ".." (encoded or not): the request would reach another API path.
       if (segment === '.' || segment === '..' || segment === '') {
@@ -126,13 +136,19 @@ export class UpstreamClient {
     }
     let path = processListPath(target);
     if (target.only_latest_version !== undefined) path += `?only_latest_version=${target.only_latest_version}`;
-    const json = await this.getJson(path, signal);
+    const body = await this.get(path, signal);
+    // A large body is not digested (one hash of several MB would hold the event loop): it is parsed in slices anyway.
+    const digest = body.bytes.length < SLICED_PARSE_CHARS ? answerDigest(body.bytes) : undefined;
+    if (digest !== undefined && digest === lastDigest) return SAME_ANSWER;
+    const json = await body.json();
     // In slices, after a turn of the event loop (JSON.parse just held it): a body of 100 000
     // items must not hold it (scrapes, /healthz). The turns also batch the work: responses that
     // arrived meanwhile are read before any of them is parsed (fewer wake-ups per request; skipping
     // them for small bodies was measured to cost more CPU, not less).
     await nextTurn();
-    return runInSlices(parseSteps(json));
+    const snapshot = await runInSlices(parseSteps(json));
+    snapshot.digest = digest;
+    return snapshot;
   }
 
   /**
@@ -140,6 +156,16 @@ export class UpstreamClient {
    * never follows redirects, caps the body at max_response_bytes. Throws UpstreamError.
    */
   async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    return (await this.get(path, signal)).json();
+  }
+
+  /**
+   * GETs base_url + path: an HTTP 200 answer's body, its JSON decoded on demand. Bounded by
+   * upstream.timeout (and `signal`), never follows redirects, caps the body at
+   * max_response_bytes. Throws UpstreamError (any other status is one). The request's duration,
+   * observed once the body is in, does not include decoding it.
+   */
+  private async get(path: string, signal?: AbortSignal): Promise<Answer> {
     const url = this.config.base_url + path;
     const where = `GET ${url}`;
     // Under a caller's bound that ends within our timeout (the pool's budget), the request runs
@@ -180,10 +206,9 @@ export class UpstreamClient {
         throw this.transportError(err, where, timeout.aborted);
       }
       code = String(res.status);
-      let text: string;
+      let bytes: Buffer;
       try {
-        const bytes = await res.buffer();
-        text = bytes.length < SLICED_PARSE_CHARS ? bytes.toString('utf8') : await runInSlices(utf8Steps(bytes));
+        bytes = await res.buffer();
       } catch (err) {
         const error = this.bodyError(err, res, where) ?? this.transportError(err, where, timeout.aborted);
         // A refused body ends the fetch (never retried), so a bound may be aborted for it; after a
@@ -191,26 +216,36 @@ export class UpstreamClient {
         if (!bound || error.reason === 'invalid_response') request.abort();
         throw error;
       }
-      if (res.status !== 200) throw this.statusError(res, text, where);
-      // A turn of the event loop between reading the body (node-fetch's one copy of it) and parsing
-      // it, and a parse only within the turn's budget (slices.ts: answers arrive together).
-      await nextTurnWithinBudget();
-      try {
-        // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
-        return text.length < SLICED_PARSE_CHARS ? JSON.parse(text) : await runInSlices(parseJsonSteps(text));
-      } catch {
-        throw new UpstreamError(
-          'invalid_response',
-          `${where}: HTTP 200 with a body that is not JSON (content-type ${res.headers.get('content-type') ?? 'none'}): ${this.excerpt(text)}`,
-          { status: 200 },
-        );
-      }
+      if (res.status !== 200) throw this.statusError(res, await this.text(bytes), where);
+      const contentType = res.headers.get('content-type') ?? 'none';
+      return { bytes, json: () => this.parseJson(bytes, where, contentType) };
     } finally {
       if (!bound) {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       }
       this.observe(code, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** A body's text (a large one decoded in slices). */
+  private async text(bytes: Buffer): Promise<string> {
+    return bytes.length < SLICED_PARSE_CHARS ? bytes.toString('utf8') : runInSlices(utf8Steps(bytes));
+  }
+
+  /** An HTTP 200 body's JSON. Throws UpstreamError (invalid_response) when it is not JSON. */
+  private async parseJson(bytes: Buffer, where: string, contentType: string): Promise<unknown> {
+    const text = await this.text(bytes);
+    // A turn of the event loop between reading the body (node-fetch's one copy of it) and parsing
+    // it, and a parse only within the turn's budget (slices.ts: answers arrive together).
+    await nextTurnWithinBudget();
+    try {
+      // One JSON.parse call of a body of several MB would hold the event loop for tens of ms.
+      return text.length < SLICED_PARSE_CHARS ? JSON.parse(text) : await runInSlices(parseJsonSteps(text));
+    } catch {
+      throw new UpstreamError('invalid_response', `${where}: HTTP 200 with a body that is not JSON (content-type ${contentType}): ${this.excerpt(text)}`, {
+        status: 200,
+      });
     }
   }
 

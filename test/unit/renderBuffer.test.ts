@@ -4,8 +4,116 @@
  */
 import { chunkBytes, joinPacked, packChunks, renderTargets } from '../../src/metrics/render';
 import { TARGET_FAMILIES } from '../../src/metrics/families';
-import { familyText, NO_SERIES, renderTargetChunks, type TargetView } from '../../src/metrics/targetChunks';
+import {
+  familyText,
+  NO_SERIES,
+  renderSteps,
+  renderTargetChunks,
+  TARGET_SCOPE_FROM,
+  withTargetFamilies,
+  type TargetChunks,
+  type TargetView,
+} from '../../src/metrics/targetChunks';
+import { emptyRow, type ProcessRow } from '../../src/model/aggregate';
 import { TargetGroups } from '../../src/scheduler/targetGroups';
+import { runAtOnce } from '../../src/slices';
+
+/** Two process types with a few counts: rows that render process series. */
+function rows(app: string): ProcessRow[] {
+  return ['web', 'worker'].map((type, i) => ({
+    ...emptyRow(type),
+    replicas: 2 + i,
+    success: 2,
+    target_replicas: 3,
+    instances_by_state: [['Running', 2]],
+    ready_instances: 2,
+    restarts: app.length + i,
+    infos: [{ name: `${app}--${type}`, cluster_link: `http://${app}-${type}` }],
+  }));
+}
+
+/** A target's view with rows, its fetch `at` this time (the target families change with it). */
+function rowsView(app: string, at: number): TargetView {
+  return {
+    labels: `app_code="${app}",module_name="m",environment="e"`,
+    up: true,
+    durationSeconds: at / 1000,
+    lastSuccessSeconds: at,
+    errorCounts: new Map(),
+    rows: rows(app),
+    instanceMetrics: false,
+  };
+}
+
+/** The series after an answer the same as the last: `kept`'s process series, the target families rendered at `at`. */
+function sameAnswer(kept: TargetChunks, app: string, at: number): TargetChunks {
+  return withTargetFamilies(kept, runAtOnce(renderSteps({ ...rowsView(app, at), rows: [] }, TARGET_SCOPE_FROM)));
+}
+
+describe('series kept over an answer the same as the last (withTargetFamilies)', () => {
+  it('the target-scope families come last in TARGET_FAMILIES', () => {
+    expect(TARGET_SCOPE_FROM).toBeGreaterThan(0);
+    expect(TARGET_FAMILIES.slice(TARGET_SCOPE_FROM).every((f) => f.scope === 'target')).toBe(true);
+    expect(TARGET_FAMILIES.slice(0, TARGET_SCOPE_FROM).some((f) => f.scope === 'target')).toBe(false);
+  });
+
+  it('keeps the process series where they are, takes the target families anew, and reads like a full render', () => {
+    const first = packChunks(['a', 'b'].map((app) => renderTargetChunks(rowsView(app, 1)))).placed;
+    const next = sameAnswer(first[1], 'b', 2);
+    // Nothing copied: the process series are still the pack's bytes, the target families a buffer of their own.
+    expect(next.bytes).toBe(first[1].bytes);
+    expect(next.tail).toBeDefined();
+    expect(renderTargets([next])).toBe(renderTargets([renderTargetChunks(rowsView('b', 2))]));
+    for (let f = 0; f < TARGET_FAMILIES.length; f++) expect(familyText(next, f)).toBe(familyText(renderTargetChunks(rowsView('b', 2)), f));
+    // Again over the kept series: still the first pack's process series.
+    const again = sameAnswer(next, 'b', 3);
+    expect(again.bytes).toBe(first[1].bytes);
+    expect(renderTargets([again])).toBe(renderTargets([renderTargetChunks(rowsView('b', 3))]));
+  });
+
+  it('packs kept and fresh series together right, copying what lies back to back in one source in one piece', () => {
+    const apps = ['a', 'b', '蓝鲸', 'd', 'e'];
+    const first = packChunks(apps.map((app) => renderTargetChunks(rowsView(app, 1)))).placed;
+    // b's answer changed (a full render); the others' were the same.
+    const mixed = apps.map((app, i) => (app === 'b' ? renderTargetChunks({ ...rowsView(app, 2), rows: rows('bb') }) : sameAnswer(first[i], app, 2)));
+    const want = apps.map((app) => renderTargetChunks(app === 'b' ? { ...rowsView(app, 2), rows: rows('bb') } : rowsView(app, 2)));
+    const copy = jest.spyOn(Buffer.prototype, 'copy');
+    let packed;
+    let copies;
+    try {
+      packed = packChunks(mixed);
+      copies = copy.mock.calls.length;
+    } finally {
+      copy.mockRestore();
+    }
+    expect(packed.bytes.toString('utf8')).toBe(packChunks(want).bytes.toString('utf8'));
+    packed.placed.forEach((p, i) => {
+      for (let f = 0; f < TARGET_FAMILIES.length; f++) expect(familyText(p, f)).toBe(familyText(want[i], f));
+    });
+    // Per process family: a's run, b's own bytes, then 蓝鲸, d and e back to back in the first
+    // pack (one copy); per target family, one copy per target.
+    const rowFamilies = TARGET_FAMILIES.slice(0, TARGET_SCOPE_FROM).filter((_, f) => first[0].ranges[2 * f + 1] > first[0].ranges[2 * f]).length;
+    const targetFamilies = TARGET_FAMILIES.slice(TARGET_SCOPE_FROM).filter((_, k) => {
+      const f = TARGET_SCOPE_FROM + k;
+      return want[0].ranges[2 * f + 1] > want[0].ranges[2 * f];
+    }).length;
+    expect(rowFamilies).toBeGreaterThan(5);
+    expect(copies).toBe(3 * rowFamilies + apps.length * targetFamilies);
+  });
+
+  it('writes kept series over the copy limit from their own buffers, the target families from theirs', () => {
+    const ts = ['a', 'big-one', 'c'].map((app) => Object.freeze({ app }));
+    const first = new Map(ts.map((t) => [t, renderTargetChunks(rowsView(t.app, 1))]));
+    const limit = Math.max(chunkBytes(first.get(ts[0])!), chunkBytes(first.get(ts[2])!));
+    expect(chunkBytes(first.get(ts[1])!)).toBeGreaterThan(limit);
+    const groups = new TargetGroups<(typeof ts)[number]>(3, limit);
+    groups.setTargets(ts, first);
+    groups.segments();
+    for (const t of ts) groups.changed(t, sameAnswer(groups.chunksOf(t)!, t.app, 2));
+    const text = Buffer.concat(groups.segments()).toString('utf8');
+    expect(text).toBe(renderTargets(ts.map((t) => renderTargetChunks(rowsView(t.app, 2)))));
+  });
+});
 
 describe('packChunks, joinPacked and target chunks', () => {
   const view = (app: string): TargetView => ({
