@@ -205,3 +205,16 @@ export function getJson<T>(url: string): Promise<T> {
       .on('error', reject);
   });
 }
+
+/** POSTs to `url` without a body (a simulator control); rejects unless it answers 2xx. */
+export function post(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .request(url, { method: 'POST' }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode !== undefined && res.statusCode < 300 ? resolve() : reject(new Error(`POST ${url}: HTTP ${res.statusCode}`))));
+      })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -152,12 +152,17 @@ export class TargetPool {
       made.set(key, old && !resetAll && keepsResult(old, spec) ? spec : newRecord(spec));
     }
     if (generation !== this.setTargetsCalls) return;
-    this.settings = settings;
-    this.limiter.setLimit(settings.concurrency);
-    for (const lane of LANES) this.askForSlots(lane);
+    // The new set, in steps too (checking a kept target again held the event loop for tens of ms
+    // at 20 000 targets); the records in force change only once it is whole.
     const next = new Map<string, TargetRecord>();
     const ordered: TargetRecord[] = [];
+    // Records in force that stay, with their new spec: changed only with the swap.
+    const kept: Array<[TargetRecord, TargetSpec]> = [];
     for (const [key, entry] of made) {
+      if (++n % ITEMS_PER_STEP === 0) {
+        yield;
+        if (generation !== this.setTargetsCalls) return;
+      }
       let record: TargetRecord;
       if (entry instanceof TargetRecord) {
         record = entry;
@@ -165,10 +170,7 @@ export class TargetPool {
         // Kept when the set was built; the records in force may have changed between slices.
         const old = this.records.get(key);
         if (old && keepsResult(old, entry)) {
-          old.respec(entry);
-          if (old.lastStartedAt !== undefined) {
-            old.nextDueAt = Math.min(old.nextDueAt, old.lastStartedAt + refetchDelayMs(old.failuresInARow, settings.ttlMs));
-          }
+          kept.push([old, entry]);
           record = old;
         } else {
           record = newRecord(entry);
@@ -177,6 +179,15 @@ export class TargetPool {
       next.set(key, record);
       ordered.push(record);
     }
+    for (const [record, spec] of kept) {
+      record.respec(spec);
+      if (record.lastStartedAt !== undefined) {
+        record.nextDueAt = Math.min(record.nextDueAt, record.lastStartedAt + refetchDelayMs(record.failuresInARow, settings.ttlMs));
+      }
+    }
+    this.settings = settings;
+    this.limiter.setLimit(settings.concurrency);
+    for (const lane of LANES) this.askForSlots(lane);
     this.records = next;
     this.ordered = ordered;
     this.upCount = ordered.filter((r) => r.health === 'up').length;

@@ -214,6 +214,32 @@ describe('TargetGroups', () => {
     expect(text).toContain('bkpaas_target_up{app_code="d",module_name="m",environment="e"} 0\n');
   });
 
+  it('keeps the pack of a group a regrouping leaves as it was, and packs the groups that changed', () => {
+    const ts = targets(['a', 'b', 'c', 'd', 'e']);
+    const groups = new TargetGroups<Target>(2);
+    groups.setTargets(ts, rendered(ts));
+    const text = Buffer.concat(groups.segments()).toString('utf8');
+    const packOf = (t: Target) => groups.chunksOf(t)!.bytes;
+    const before = ts.map(packOf);
+    // The same targets again (a reload that changed nothing of theirs): every pack kept.
+    groups.setTargets(ts, new Map());
+    expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(text);
+    expect(ts.map(packOf)).toEqual(before);
+    ts.forEach((t, i) => expect(packOf(t)).toBe(before[i]));
+    // e replaced by f: the first two groups kept, the last packed anew; then b and c swapped: group 0 and 1 anew.
+    const [f] = targets(['f']);
+    groups.setTargets([...ts.slice(0, 4), f], new Map([[f, renderTargetChunks(view('f'))]]));
+    groups.segments();
+    expect(packOf(ts[0])).toBe(before[0]);
+    expect(packOf(ts[2])).toBe(before[2]);
+    expect(packOf(f)).not.toBe(before[4]);
+    groups.setTargets([ts[0], ts[2], ts[1], ts[3], f], new Map());
+    const swapped = Buffer.concat(groups.segments()).toString('utf8');
+    expect(packOf(ts[0])).not.toBe(before[0]);
+    expect(packOf(ts[2])).toBe(packOf(ts[0]));
+    expect(swapped.indexOf('app_code="c"')).toBeLessThan(swapped.indexOf('app_code="b"'));
+  });
+
   it('packs a group as soon as every one of its targets has new chunks, and not before', () => {
     const ts = targets(['a', 'b', 'c', 'd']);
     const groups = new TargetGroups<Target>(2);
