@@ -81,6 +81,23 @@ export function ownPacks(t: TargetChunks): PackedTargets[] {
   ];
 }
 
+/**
+ * Packs the given targets' target families (from TARGET_SCOPE_FROM on) anew and keeps their
+ * process series where they are, in `rows` (a pack every target's series, `bytes`, lie in): no
+ * process series is copied. For a group whose answers were the same as the last, where copying
+ * every series into a new pack on each refresh was most of the refresh's memory traffic.
+ * Returns the packs to write (`rows` without its target families, then the new one) and each
+ * target's series as views of them.
+ */
+export function packTargetFamilies(targets: readonly TargetChunks[], rows: PackedTargets): { packs: PackedTargets[]; placed: TargetChunks[] } {
+  const split = 2 * TARGET_SCOPE_FROM;
+  const zeros = new Array<number>(split).fill(0);
+  const tails = packChunks(targets.map((t) => ({ bytes: t.bytes, ranges: [...zeros, ...t.ranges.slice(split)], tail: t.tail })));
+  const kept = { bytes: rows.bytes, families: [...rows.families.slice(0, split), ...new Array<number>(rows.families.length - split).fill(0)] };
+  const placed = targets.map((t, i) => ({ bytes: rows.bytes, ranges: [...t.ranges.slice(0, split), ...tails.placed[i].ranges.slice(split)], tail: tails.bytes }));
+  return { packs: [kept, { bytes: tails.bytes, families: tails.families }], placed };
+}
+
 /** The bytes of a target's series (its chunks may be views of a larger pack). */
 export function chunkBytes(t: TargetChunks): number {
   let n = 0;

@@ -101,6 +101,49 @@ describe('series kept over an answer the same as the last (withTargetFamilies)',
     expect(copies).toBe(3 * rowFamilies + apps.length * targetFamilies);
   });
 
+  it("leaves a group's process series in its pack when every answer of the group was the same: only the target families are packed", () => {
+    const ts = ['a', 'b', '蓝鲸'].map((app) => Object.freeze({ app }));
+    const groups = new TargetGroups<(typeof ts)[number]>(3);
+    groups.setTargets(ts, new Map(ts.map((t) => [t, renderTargetChunks(rowsView(t.app, 1))])));
+    groups.segments();
+    const pack = groups.chunksOf(ts[0])!.bytes;
+    const want = (at: number, changedApp?: string) =>
+      renderTargets(ts.map((t) => renderTargetChunks(t.app === changedApp ? { ...rowsView(t.app, at), rows: rows('zz') } : rowsView(t.app, at))));
+    for (const at of [2, 3]) {
+      const copy = jest.spyOn(Buffer.prototype, 'copy');
+      let copied: number;
+      try {
+        for (const t of ts) groups.changed(t, sameAnswer(groups.chunksOf(t)!, t.app, at));
+        copied = copy.mock.calls.reduce((sum, [, , from, to]) => sum + ((to as number) - (from as number)), 0);
+      } finally {
+        copy.mockRestore();
+      }
+      // Packed as the last answer arrived: the process series still in the first pack, nothing of them copied.
+      for (const t of ts) expect(groups.chunksOf(t)!.bytes).toBe(pack);
+      expect(copied).toBeLessThan(chunkBytes(groups.chunksOf(ts[0])!));
+      expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(want(at));
+    }
+    // One answer changed: the group is packed anew, all of it.
+    groups.changed(ts[0], sameAnswer(groups.chunksOf(ts[0])!, 'a', 4));
+    groups.changed(ts[1], renderTargetChunks({ ...rowsView('b', 4), rows: rows('zz') }));
+    groups.changed(ts[2], sameAnswer(groups.chunksOf(ts[2])!, '蓝鲸', 4));
+    expect(groups.chunksOf(ts[0])!.bytes).not.toBe(pack);
+    expect(Buffer.concat(groups.segments()).toString('utf8')).toBe(want(4, 'b'));
+  });
+
+  it('packs a regrouped group anew even when its targets\' series all lie in one old pack', () => {
+    const ts = ['a', 'b', 'c'].map((app) => Object.freeze({ app }));
+    const groups = new TargetGroups<(typeof ts)[number]>(3);
+    groups.setTargets(ts, new Map(ts.map((t) => [t, renderTargetChunks(rowsView(t.app, 1))])));
+    groups.segments();
+    // c leaves; a and b keep their series, views of the old pack that holds c's too.
+    groups.setTargets(ts.slice(0, 2), new Map());
+    for (const t of ts.slice(0, 2)) groups.changed(t, sameAnswer(groups.chunksOf(t)!, t.app, 2));
+    const text = Buffer.concat(groups.segments()).toString('utf8');
+    expect(text).not.toContain('app_code="c"');
+    expect(text).toBe(renderTargets(ts.slice(0, 2).map((t) => renderTargetChunks(rowsView(t.app, 2)))));
+  });
+
   it('writes kept series over the copy limit from their own buffers, the target families from theirs', () => {
     const ts = ['a', 'big-one', 'c'].map((app) => Object.freeze({ app }));
     const first = new Map(ts.map((t) => [t, renderTargetChunks(rowsView(t.app, 1))]));
