@@ -42,9 +42,9 @@ export class LogThrottle {
     this.lastByKey.delete(key);
   }
 
-  /** Forgets every key but `keys` (the targets still served), so removed targets cost nothing. */
-  retainOnly(keys: ReadonlySet<string>): void {
-    for (const key of this.lastByKey.keys()) if (!keys.has(key)) this.lastByKey.delete(key);
+  /** Forgets every key `keep` refuses (targets no longer served), so removed targets cost nothing. */
+  retainOnly(keep: (key: string) => boolean): void {
+    for (const key of this.lastByKey.keys()) if (!keep(key)) this.lastByKey.delete(key);
   }
 
   /** Keys remembered (for tests and leak checks). */

@@ -21,7 +21,7 @@ describe('LogThrottle', () => {
     const t = new LogThrottle(60_000, 100, 10_000);
     for (const k of ['a', 'b', 'c']) t.allow(k, 'timeout', 0);
     expect(t.size).toBe(3);
-    t.retainOnly(new Set(['b']));
+    t.retainOnly((key) => key === 'b');
     expect(t.size).toBe(1);
     // A removed key that comes back is a new target: its failure is logged at once; the kept one is still held.
     expect(t.allow('a', 'timeout', 1_000)).toBe(true);
