@@ -5,7 +5,7 @@
  */
 import { familyHeader } from './exposition';
 import { TARGET_FAMILIES } from './families';
-import { chunkSource, TARGET_SCOPE_FROM, type TargetChunks } from './targetChunks';
+import { chunkSource, processFamilyRanges, targetFamilyRanges, withTargetFamilies, type TargetChunks } from './targetChunks';
 
 const FAMILIES = TARGET_FAMILIES.length;
 const HEADERS = TARGET_FAMILIES.map((f) => Buffer.from(familyHeader(f), 'utf8'));
@@ -73,11 +73,9 @@ export function packChunks(targets: readonly TargetChunks[]): PlacedTargets {
  */
 export function ownPacks(t: TargetChunks): PackedTargets[] {
   if (t.tail === undefined) return [{ bytes: t.bytes, families: t.ranges }];
-  const split = 2 * TARGET_SCOPE_FROM;
-  const none = (n: number) => new Array<number>(n).fill(0);
   return [
-    { bytes: t.bytes, families: [...t.ranges.slice(0, split), ...none(t.ranges.length - split)] },
-    { bytes: t.tail, families: [...none(split), ...t.ranges.slice(split)] },
+    { bytes: t.bytes, families: processFamilyRanges(t.ranges) },
+    { bytes: t.tail, families: targetFamilyRanges(t.ranges) },
   ];
 }
 
@@ -90,12 +88,9 @@ export function ownPacks(t: TargetChunks): PackedTargets[] {
  * target's series as views of them.
  */
 export function packTargetFamilies(targets: readonly TargetChunks[], rows: PackedTargets): { packs: PackedTargets[]; placed: TargetChunks[] } {
-  const split = 2 * TARGET_SCOPE_FROM;
-  const zeros = new Array<number>(split).fill(0);
-  const tails = packChunks(targets.map((t) => ({ bytes: t.bytes, ranges: [...zeros, ...t.ranges.slice(split)], tail: t.tail })));
-  const kept = { bytes: rows.bytes, families: [...rows.families.slice(0, split), ...new Array<number>(rows.families.length - split).fill(0)] };
-  const placed = targets.map((t, i) => ({ bytes: rows.bytes, ranges: [...t.ranges.slice(0, split), ...tails.placed[i].ranges.slice(split)], tail: tails.bytes }));
-  return { packs: [kept, { bytes: tails.bytes, families: tails.families }], placed };
+  const tails = packChunks(targets.map((t) => ({ bytes: t.bytes, ranges: targetFamilyRanges(t.ranges), tail: t.tail })));
+  const kept = { bytes: rows.bytes, families: processFamilyRanges(rows.families) };
+  return { packs: [kept, { bytes: tails.bytes, families: tails.families }], placed: targets.map((t, i) => withTargetFamilies(t, tails.placed[i])) };
 }
 
 /** The bytes of a target's series (its chunks may be views of a larger pack). */

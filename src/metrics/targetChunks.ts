@@ -58,6 +58,16 @@ if (TARGET_SCOPE_FROM < 0 || TARGET_FAMILIES.slice(TARGET_SCOPE_FROM).some((f) =
   throw new Error('families.ts: the target-scope families must come last (withTargetFamilies relies on it)');
 }
 
+/** `ranges` (two per family) with the target families' left empty: the process and instance series only. */
+export function processFamilyRanges(ranges: readonly number[]): number[] {
+  return [...ranges.slice(0, 2 * TARGET_SCOPE_FROM), ...new Array<number>(ranges.length - 2 * TARGET_SCOPE_FROM).fill(0)];
+}
+
+/** `ranges` (two per family) with the process and instance families left empty: the target families only. */
+export function targetFamilyRanges(ranges: readonly number[]): number[] {
+  return [...new Array<number>(2 * TARGET_SCOPE_FROM).fill(0), ...ranges.slice(2 * TARGET_SCOPE_FROM)];
+}
+
 /** The buffer family `f` of a target's series is in (its ranges index it). */
 export function chunkSource(chunks: TargetChunks, f: number): Buffer {
   return chunks.tail !== undefined && f >= TARGET_SCOPE_FROM ? chunks.tail : chunks.bytes;
