@@ -9,7 +9,6 @@
  *     [--scrapes 20] [--ttl SECONDS] [--shards M] [--profile] [--out DIR]
  */
 import { execFile } from 'node:child_process';
-import type http from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { CHANGE_EVERY_ANSWER_PATH } from '../src/simulator/server';
 import type { SimTarget } from '../src/simulator/types';
 import { getJson, post, scrape, scrapeAgent, startProber, warmUpstream, type ScrapeResult } from './scale/client';
 import { processListPath } from '../src/upstream/client';
+import { refreshCycles } from './scale/refreshCycles';
 import { checkShardUnion, countSeries, gaugeValue, splitPerTargetFamily, targetsIn, timeJoin, type ShardUnion } from './scale/exposition';
 import { imageNodeOptions, REPO_ROOT, startExporterProcess, startSimulatorProcess, type ExporterProcess, type SimStats, type SimulatorInfo } from './scale/processes';
 import type { BareClientResult } from './scale/bareClient';
@@ -365,15 +365,19 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
     await sleep(1100);
     checkComplete('warm-up refresh scrape', await scrape(metricsUrl, { agent, timeoutSeconds: 3600, keepBody: true }), n);
     // Answers the same as the last (resource versions move, as a cluster's do): the steady state.
-    const same = await refreshCycles(n, metricsUrl, agent, statsUrl, () => exporterCpuMs(ex!));
+    const cycles = { url: metricsUrl, agent, cycles: COLD_RUNS, targets: n, cpuMs: () => exporterCpuMs(ex!), keepBody: true, check: (r: ScrapeResult) => checkComplete('refresh scrape', r, n) };
+    const requestsBefore = (await getJson<SimStats>(statsUrl)).processes_requests;
+    const same = await refreshCycles(cycles);
+    // Only the refresh scrapes fetch: the upstream requests since are theirs.
+    const refreshRequests = (await getJson<SimStats>(statsUrl)).processes_requests - requestsBefore;
     progress(`N=${n}: ${COLD_RUNS} refresh scrapes with every answer changed (each parsed and rendered again)`);
     await post(`${sim.info.origin}${CHANGE_EVERY_ANSWER_PATH}?on=true`);
     // One cycle not counted: the change path's first run after a cycle of unchanged answers.
     await sleep(1100);
     checkComplete('warm-up refresh scrape, answers changing', await scrape(metricsUrl, { agent, timeoutSeconds: 3600, keepBody: true }), n);
-    const changed = await refreshCycles(n, metricsUrl, agent, statsUrl, () => exporterCpuMs(ex!));
+    const changed = await refreshCycles(cycles);
     await post(`${sim.info.origin}${CHANGE_EVERY_ANSWER_PATH}?on=false`);
-    const { refreshes, cpuSamples, refreshRequests } = same;
+    const { ms: refreshes, cpuSamples } = same;
     agent.destroy();
     const mem = ex.memory();
     await ex.stop();
@@ -445,7 +449,7 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
         cpuSamples,
         cpuRatio: median(cpuSamples) / bareCpu,
         changed: {
-          ms: median(changed.refreshes),
+          ms: median(changed.ms),
           cpuMsPerTarget: median(changed.cpuSamples),
           cpuSamples: changed.cpuSamples,
           cpuRatio: median(changed.cpuSamples) / bareCpu,
@@ -478,35 +482,6 @@ async function runOne(n: number, o: BenchOptions): Promise<RunResult> {
     await ex?.stop();
     await sim.child.stop();
   }
-}
-
-/**
- * COLD_RUNS refresh scrapes, each after the ttl (1 s) has passed: every target due again. Returns
- * their durations, the exporter's CPU per target of each cycle (from the start of one refresh
- * scrape to the start of the next, and a cycle after the last), and upstream requests.
- */
-async function refreshCycles(
-  n: number,
-  metricsUrl: string,
-  agent: http.Agent,
-  statsUrl: string,
-  cpuMs: () => number,
-): Promise<{ refreshes: number[]; cpuSamples: number[]; refreshRequests: number }> {
-  const refreshes: number[] = [];
-  const cpuAtCycle: number[] = [];
-  let refreshRequests = 0;
-  for (let k = 0; k < COLD_RUNS; k++) {
-    await sleep(1100);
-    const before = await getJson<SimStats>(statsUrl);
-    cpuAtCycle.push(cpuMs());
-    const refresh = await scrape(metricsUrl, { agent, timeoutSeconds: 3600, keepBody: true });
-    refreshRequests += (await getJson<SimStats>(statsUrl)).processes_requests - before.processes_requests;
-    checkComplete('refresh scrape', refresh, n);
-    refreshes.push(refresh.ms);
-  }
-  await sleep(1100);
-  cpuAtCycle.push(cpuMs());
-  return { refreshes, cpuSamples: cpuAtCycle.slice(1).map((c, k) => (c - cpuAtCycle[k]) / n), refreshRequests };
 }
 
 /** The exporter's CPU time so far in ms, every thread (from /proc: NaN on a platform without it). */

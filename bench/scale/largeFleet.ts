@@ -14,12 +14,12 @@
  * every collection, so the scrapes together cover the run). The helpers that the default runs
  * use too are passed in by bench.ts.
  */
-import type http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { SimTarget } from '../../src/simulator/types';
 import type { BareClientResult } from './bareClient';
 import { scrape, scrapeAgent, startProber, type ScrapeResult } from './client';
 import { processCpuMs } from './cpu';
+import { refreshCycles, type RefreshCycles } from './refreshCycles';
 import { countSeries, gaugeValue, lastSuccessIn, targetsIn } from './exposition';
 import type { ExporterProcess, SimStats } from './processes';
 import { dist, fmtBytes, fmtMs, fmtRatio, groupDigits, median, type Distribution } from './stats';
@@ -106,6 +106,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The exporter's CPU time so far (every thread), ms; NaN without /proc. */
 const cpuOf = (ex: ExporterProcess) => processCpuMs(ex.child.pid) ?? NaN;
 
+/** A refresh scrape's lag reading (lagMs); throws unless it answered 200. */
+function refreshLagMs(r: ScrapeResult): number {
+  if (r.status !== 200) throw new Error(`large run: refresh scrape answered ${r.status}`);
+  return lagMs(r);
+}
+
 /** The lag maximum at the head of a scrape, in ms (prom-client's since its previous collection). */
 function lagMs(r: ScrapeResult): number {
   return (gaugeValue(r.head, 'nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
@@ -121,8 +127,8 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
   const a = await h.startExporter(3600, h.concurrency);
   let phase1: Omit<LargeRun, 'cold' | 'refresh' | 'ttl' | 'loopLagMaxMs' | 'loopLagMaxByPart' | 'peakRss' | 'peakRssByProcess' | 'targets' | 'concurrency' | 'latencyMs'> & {
     coldMs: number;
-    same: Cycles;
-    changed: Cycles;
+    same: RefreshCycles;
+    changed: RefreshCycles;
   };
   let peakRss: number | undefined;
   try {
@@ -162,14 +168,15 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
     h.progress(`N=${n}: large run, 1 + 2 refresh scrapes (every target due, the process warm; the first not counted)`);
     await a.setTtl(1);
     await sleep(1100);
-    const warmUp = await scrape(url, { agent, timeoutSeconds: 3600 });
-    if (warmUp.status !== 200) throw new Error(`large run: refresh scrape answered ${warmUp.status}`);
-    lags.reload.push(lagMs(warmUp));
+    lags.reload.push(refreshLagMs(await scrape(url, { agent, timeoutSeconds: 3600 })));
     // Answers the same as the last (resource versions move, as a cluster's do), then every answer changed.
-    const same = await refreshCycles(a, url, agent, lags.refresh);
+    const cycles = (lags: number[]) => ({ url, agent, cycles: 2, targets: n, cpuMs: () => cpuOf(a), check: (r: ScrapeResult) => lags.push(refreshLagMs(r)) });
+    const same = await refreshCycles(cycles(lags.refresh));
     h.progress(`N=${n}: large run, 1 + 2 refresh scrapes with every answer changed (the first not counted)`);
     await h.changeEveryAnswer(true);
-    const changed = await refreshCycles(a, url, agent, lags.changed, true);
+    await sleep(1100);
+    refreshLagMs(await scrape(url, { agent, timeoutSeconds: 3600 }));
+    const changed = await refreshCycles(cycles(lags.changed));
     await h.changeEveryAnswer(false);
     agent.destroy();
     peakRss = a.memory().peakRss;
@@ -193,9 +200,8 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
   const peakRssByProcess = { first: peakRss, ttl: ttl.peakRss };
   peakRss = Math.max(peakRss ?? 0, ttl.peakRss ?? 0) || undefined;
   const maxLag = (l: number[]) => Math.max(...l.filter(Number.isFinite));
-  const perTarget = (c: Cycles) => c.cpuAt.slice(1).map((x, k) => (x - c.cpuAt[k]) / n);
-  const cpuSamples = perTarget(phase1.same);
-  const changedSamples = perTarget(phase1.changed);
+  const cpuSamples = phase1.same.cpuSamples;
+  const changedSamples = phase1.changed.cpuSamples;
   const cpuMsPerTarget = median(cpuSamples);
   return {
     targets: n,
@@ -220,36 +226,6 @@ export async function runLargeFleet(h: LargeFleetHarness): Promise<LargeRun> {
     peakRss,
     peakRssByProcess,
   };
-}
-
-/** Refresh scrapes' durations and the exporter's CPU at the start of each and a cycle after the last. */
-interface Cycles {
-  ms: number[];
-  cpuAt: number[];
-}
-
-/**
- * Two refresh scrapes, each after the ttl (1 s) has passed (every target due), after one not
- * counted when `warmUp`; their lag readings go to `lags`.
- */
-async function refreshCycles(ex: ExporterProcess, url: string, agent: http.Agent, lags: number[], warmUp = false): Promise<Cycles> {
-  if (warmUp) {
-    await sleep(1100);
-    const r = await scrape(url, { agent, timeoutSeconds: 3600 });
-    if (r.status !== 200) throw new Error(`large run: refresh scrape answered ${r.status}`);
-  }
-  const out: Cycles = { ms: [], cpuAt: [] };
-  for (let k = 0; k < 2; k++) {
-    await sleep(1100);
-    out.cpuAt.push(cpuOf(ex));
-    const r = await scrape(url, { agent, timeoutSeconds: 3600 });
-    if (r.status !== 200) throw new Error(`large run: refresh scrape answered ${r.status}`);
-    out.ms.push(r.ms);
-    lags.push(lagMs(r));
-  }
-  await sleep(1100);
-  out.cpuAt.push(cpuOf(ex));
-  return out;
 }
 
 /** Phase 2: a fresh exporter with the goal's ttl under two scrapers for three ttl. */
