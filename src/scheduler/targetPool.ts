@@ -76,9 +76,12 @@ export class TargetPool {
   private readonly limiter: Limiter;
   private settings: PoolSettings;
   private readonly budgets = new Budgets();
-  /** Bumped whenever any target's rendered text changes. */
-  private generation = 0;
-  private cache?: { generation: number; rendered: RenderedTargets };
+  /**
+   * Every target's series as the scrapes since the last change got them; dropped at any change,
+   * not at the next scrape: held until then, the previous exposition's packs could not be freed
+   * while a refresh replaced them (at 20 000 targets with every answer changed, 166 MB twice).
+   */
+  private cache?: RenderedTargets;
   /** The targets' rendered series: their groups hold them, not the records. */
   private readonly groups = new TargetGroups<TargetRecord>();
   /** Served targets whose last fetch succeeded. */
@@ -193,7 +196,7 @@ export class TargetPool {
     this.upCount = ordered.filter((r) => r.health === 'up').length;
     this.shareSlots();
     this.groups.setTargets(ordered, fresh);
-    this.generation += 1;
+    this.cache = undefined;
   }
 
   /**
@@ -263,10 +266,8 @@ export class TargetPool {
    * target and shared by all scrapes until the next (a warm scrape only writes these buffers).
    */
   rendered(): RenderedTargets {
-    if (this.cache?.generation !== this.generation) {
-      this.cache = { generation: this.generation, rendered: new RenderedTargets(this.groups.segments()) };
-    }
-    return this.cache.rendered;
+    this.cache ??= new RenderedTargets(this.groups.segments());
+    return this.cache;
   }
 
   /**
@@ -389,7 +390,7 @@ export class TargetPool {
       // Only a record still served changes the cached exposition.
       if (this.records.get(record.key) === record) {
         if (chunks) this.groups.changed(record, chunks);
-        this.generation += 1;
+        this.cache = undefined;
         const isUp = record.health === 'up';
         if (isUp !== wasUp) {
           this.upCount += isUp ? 1 : -1;

@@ -126,4 +126,37 @@ describe("the targets' series", () => {
     expect(held / rendered.length).toBeLessThan(1.5);
     pool.close();
   });
+
+  it('are let go as a refresh replaces them: the exposition last served is not held until the next scrape', async () => {
+    const n = 1_000;
+    let gate: Promise<void> = Promise.resolve();
+    let fetched = 0;
+    const pool = new TargetPool(async (t) => {
+      fetched += 1;
+      if (t.app_code === 'slow') await gate;
+      return SNAPSHOT;
+    }, { ...SETTINGS, ttlMs: 1 });
+    pool.setTargets([...Array.from({ length: n }, (_, i) => spec(`app-${i}`)), spec('slow')]);
+    const base = await settledArrayBuffers();
+    await pool.refresh(Date.now() + 60_000);
+    const served = new WeakRef(pool.rendered());
+    const length = served.deref()!.length;
+    const once = (await settledArrayBuffers()) - base;
+    // A refresh under way: every target but one has a new render, and no scrape has asked for it yet.
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    fetched = 0;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const refreshing = pool.refresh(Date.now() + 60_000);
+    while (fetched < n + 1 || pool.list().slice(0, n).some((t) => t.inflight)) await new Promise((resolve) => setTimeout(resolve, 10));
+    const during = (await settledArrayBuffers()) - base;
+    expect(served.deref()).toBeUndefined();
+    // Held until the next scrape, the old exposition's packs made this ~2.
+    expect(during / once).toBeLessThan(1.4);
+    expect(length).toBeGreaterThan(n * 4_000);
+    open();
+    await refreshing;
+    expect(pool.list().every((t) => t.health === 'up' && !t.inflight)).toBe(true);
+    pool.close();
+  });
 });
