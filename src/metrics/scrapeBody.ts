@@ -2,11 +2,12 @@
  * The bytes of a /metrics answer: the targets' series, packed once per change (shared by every
  * scrape until then, in plain and gzip form), and the exporter's own metrics, fresh per scrape.
  */
-import { deflateTail, gzipJoin, type DeflatedTail } from './gzip';
+import { deflatedSlices } from './deflatedSlices';
+import { gzipJoin, type DeflatedPiece } from './gzip';
 
 /** Every target's series, as buffers in order, shared by the scrapes until a target changes. */
 export class RenderedTargets {
-  private deflating?: Promise<DeflatedTail>;
+  private deflating?: Promise<DeflatedPiece[]>;
   /** Bytes in all segments. */
   readonly length: number;
 
@@ -14,10 +15,10 @@ export class RenderedTargets {
     this.length = segments.reduce((n, s) => n + s.length, 0);
   }
 
-  /** The segments compressed for gzipJoin; compressed on first use, off the event loop, then kept. */
-  deflated(): Promise<DeflatedTail> {
+  /** The segments compressed for gzipJoin, on first use (each segment compressed before is reused), then kept. */
+  deflated(): Promise<DeflatedPiece[]> {
     if (!this.deflating) {
-      this.deflating = deflateTail(this.segments);
+      this.deflating = deflatedSlices(this.segments);
       this.deflating.catch(() => {
         this.deflating = undefined;
       });
