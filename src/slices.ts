@@ -49,6 +49,11 @@ async function turnBudget(): Promise<void> {
   while (turnSpent()) await nextTurn();
 }
 
+/** Whether this turn's budget for sliced work is spent; then `nextTurnWithinBudget` waits for one with budget. */
+export function turnBudgetSpent(): boolean {
+  return turnSpent();
+}
+
 /** Resolves after a turn of the event loop that has budget left for sliced work (at least one turn). */
 export async function nextTurnWithinBudget(): Promise<void> {
   await nextTurn();

@@ -5,6 +5,7 @@
  */
 import type { TargetSpec } from '../../src/config/types';
 import { TargetPool, type PoolSettings } from '../../src/scheduler/targetPool';
+import { TURN_MS, turnBudgetSpent } from '../../src/slices';
 
 const SETTINGS: PoolSettings = { ttlMs: 15_000, concurrency: 16, timeoutMs: 10_000, instanceMetrics: false };
 const specs = (n: number, prefix = 'app'): TargetSpec[] =>
@@ -87,6 +88,30 @@ describe('TargetPool.refresh of many due targets', () => {
     for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
     // The refresh went on over the kept targets only.
     expect([...fetched].sort()).toEqual(kept.map((s) => s.app_code).sort());
+    pool.close();
+  });
+});
+
+describe('TargetPool: a request started by an answer', () => {
+  it("waits for the next turn when this turn's budget for sliced work is spent (answers arriving together start no burst of requests in their turn)", async () => {
+    // Concurrency 1: the second target's request starts when the first one's answer frees the slot.
+    let nextTurnRan = false;
+    const startedAfterNextTurn: boolean[] = [];
+    const pool = new TargetPool(async () => {
+      startedAfterNextTurn.push(nextTurnRan);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The answer's turn: sliced work has run 25 ms in it (over TURN_MS), and a turn is queued after it.
+      turnBudgetSpent();
+      const until = performance.now() + TURN_MS + 5;
+      while (performance.now() < until);
+      nextTurnRan = false;
+      setImmediate(() => (nextTurnRan = true));
+      return { processes: [], instances: [], specs: [] };
+    }, { ...SETTINGS, concurrency: 1 });
+    // The pool's settings are the ones given to setTargets.
+    pool.setTargets(specs(2), { ...SETTINGS, concurrency: 1 });
+    await pool.refresh(Date.now() + 10_000);
+    expect(startedAfterNextTurn).toEqual([false, true]);
     pool.close();
   });
 });
