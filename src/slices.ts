@@ -39,19 +39,17 @@ function turnElapsed(now: number): number {
   return now - turnStartedAt;
 }
 
-/** Whether this turn's budget for sliced work is spent (and marks the turn's start if none yet). */
-function turnSpent(now = performance.now()): boolean {
+/**
+ * Whether this turn's budget for sliced work is spent (and marks the turn's start if none yet);
+ * then `nextTurnWithinBudget` waits for a turn with budget.
+ */
+export function turnSpent(now = performance.now()): boolean {
   return turnElapsed(now) >= TURN_MS;
 }
 
 /** Waits, while this turn's budget for sliced work is spent, for a turn that has some left. */
 async function turnBudget(): Promise<void> {
   while (turnSpent()) await nextTurn();
-}
-
-/** Whether this turn's budget for sliced work is spent; then `nextTurnWithinBudget` waits for one with budget. */
-export function turnBudgetSpent(): boolean {
-  return turnSpent();
 }
 
 /** Resolves after a turn of the event loop that has budget left for sliced work (at least one turn). */

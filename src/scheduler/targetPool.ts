@@ -12,7 +12,7 @@ import type { FamilyFilter } from '../metrics/familyFilter';
 import { renderTargets } from '../metrics/render';
 import { RenderedTargets } from '../metrics/scrapeBody';
 import { NO_SERIES, type TargetChunks } from '../metrics/targetChunks';
-import { ITEMS_PER_STEP, nextTurnWithinBudget, runAtOnce, runInSlices, turnBudgetSpent, type Steps } from '../slices';
+import { ITEMS_PER_STEP, nextTurnWithinBudget, runAtOnce, runInSlices, turnSpent, type Steps } from '../slices';
 import { UpstreamError } from '../upstream/errors';
 import { Budgets, type Budget } from './budgets';
 import { Fifo } from './fifo';
@@ -347,7 +347,7 @@ export class TargetPool {
     // request waits for a later turn. Otherwise the 64 answers that arrive together at 20 000
     // targets also made their 64 requests (a socket write each) in the same turn: the loop's
     // stalls over 50 ms in a refresh went from 15–53 to 2–43 in alternated runs.
-    if (turnBudgetSpent()) return nextTurnWithinBudget().then(() => this.fetchNextInLine(lane));
+    if (turnSpent()) return nextTurnWithinBudget().then(() => this.fetchNextInLine(lane));
     this.slotRequests[lane] -= 1;
     const next = this.waitingFetches[lane].shift();
     if (!next) return Promise.resolve();

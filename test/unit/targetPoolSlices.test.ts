@@ -5,7 +5,7 @@
  */
 import type { TargetSpec } from '../../src/config/types';
 import { TargetPool, type PoolSettings } from '../../src/scheduler/targetPool';
-import { TURN_MS, turnBudgetSpent } from '../../src/slices';
+import { TURN_MS, turnSpent } from '../../src/slices';
 
 const SETTINGS: PoolSettings = { ttlMs: 15_000, concurrency: 16, timeoutMs: 10_000, instanceMetrics: false };
 const specs = (n: number, prefix = 'app'): TargetSpec[] =>
@@ -101,7 +101,7 @@ describe('TargetPool: a request started by an answer', () => {
       startedAfterNextTurn.push(nextTurnRan);
       await new Promise((resolve) => setTimeout(resolve, 5));
       // The answer's turn: sliced work has run 25 ms in it (over TURN_MS), and a turn is queued after it.
-      turnBudgetSpent();
+      turnSpent();
       const until = performance.now() + TURN_MS + 5;
       while (performance.now() < until);
       nextTurnRan = false;
