@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { ConfigError } from './errors';
+import { runInSlices } from '../slices';
 import { heapLimitBytes } from './heapFit';
 import { describeLocation, loadConfigAt, type ConfigLocation, type LoadedConfig } from './load';
+import { deserializeTargetSteps } from './targetTransfer';
 import type { ConfigProblem } from './types';
 
 /** What the worker is asked: the file, and the heap limit of the exporter (not the worker's own). */
@@ -19,8 +21,11 @@ export interface LoadRequest {
   heapLimitBytes: number;
 }
 
-/** What the worker answers: the loaded config, or the first problems and how many more there are. */
-export type LoadReply = { ok: true; loaded: LoadedConfig } | { ok: false; problems: ConfigProblem[]; more: number };
+/**
+ * What the worker answers: the loaded config (without its targets) and its targets as serialized
+ * chunks (targetTransfer.ts), or the first problems and how many more there are.
+ */
+export type LoadReply = { ok: true; loaded: LoadedConfig; targets: Uint8Array[] } | { ok: false; problems: ConfigProblem[]; more: number };
 
 const WORKER_SCRIPT = path.join(__dirname, 'loadWorker.js');
 
@@ -40,8 +45,9 @@ export function loadConfigOffThread(location: ConfigLocation): Promise<LoadedCon
     let replied = false;
     worker.once('message', (reply: LoadReply) => {
       replied = true;
-      if (reply.ok) resolve(reply.loaded);
-      else reject(new ConfigError(file, reply.problems, { more: reply.more }));
+      if (!reply.ok) return reject(new ConfigError(file, reply.problems, { more: reply.more }));
+      const { loaded } = reply;
+      runInSlices(deserializeTargetSteps(reply.targets)).then((targets) => resolve({ ...loaded, config: { ...loaded.config, targets } }), reject);
     });
     // e.g. ERR_WORKER_OUT_OF_MEMORY: a file the heap cannot validate.
     worker.once('error', (err) => {
