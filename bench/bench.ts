@@ -59,7 +59,7 @@ export interface BenchOptions {
   ttlSeconds?: number;
   shards: number;
   outDir: string;
-  /** Flags for the exporter's node process: by default the image's NODE_OPTIONS. */
+  /** Flags for the exporter's node process: by default the image's (NODE_OPTIONS and the ENTRYPOINT's node flags). */
   nodeFlags: string[];
   /** Where nodeFlags came from, for the report. */
   nodeFlagsFrom: 'image' | 'option';
@@ -83,8 +83,8 @@ const USAGE = `usage: npm run bench -- [options]
                      by self time into the report
   --out DIR          where the JSON results go (default bench/results)
   --exporter-node-flags "FLAGS"
-                     flags for the exporter's node (default: the image's NODE_OPTIONS, read from
-                     the Dockerfile; "" runs plain node). Peak RSS is also measured with plain
+                     flags for the exporter's node (default: the image's NODE_OPTIONS and its
+                     ENTRYPOINT's node flags, read from the Dockerfile; "" runs plain node). Peak RSS is also measured with plain
                      node when flags are set.
 `;
 
@@ -811,7 +811,7 @@ export function report(runs: RunResult[], shardRuns: ShardRun[], m: ReturnType<t
   const out = [
     `bkpaas-process-exporter scale benchmark, ${new Date().toISOString()}`,
     `machine: ${m.nproc} CPUs (${m.cpu}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}, ${m.platform}; load average at start ${m.loadavg.join(' ')}`,
-    `setup: ${PROCESS_TYPES} process types × ${INSTANCES_PER_TYPE} instances per target; simulator latency ${o.latencyMs} ms; upstream.concurrency ${o.concurrency}; exporter node options: ${o.nodeFlags.length ? `${o.nodeFlags.join(' ')} (${o.nodeFlagsFrom === 'image' ? "the image's NODE_OPTIONS" : '--exporter-node-flags'})` : 'none (plain node)'}; simulator, exporter and this client are separate processes on loopback`,
+    `setup: ${PROCESS_TYPES} process types × ${INSTANCES_PER_TYPE} instances per target; simulator latency ${o.latencyMs} ms; upstream.concurrency ${o.concurrency}; exporter node options: ${o.nodeFlags.length ? `${o.nodeFlags.join(' ')} (${o.nodeFlagsFrom === 'image' ? "the image's NODE_OPTIONS and ENTRYPOINT flags" : '--exporter-node-flags'})` : 'none (plain node)'}; simulator, exporter and this client are separate processes on loopback`,
     '',
     renderTable(cols, rows),
   ];

@@ -20,13 +20,29 @@ export const REPO_ROOT = (() => {
 })();
 
 /**
- * The NODE_OPTIONS the image runs the exporter with (the Dockerfile's `ENV NODE_OPTIONS="..."`),
- * as separate flags: the benchmark measures the exporter as it is shipped.
+ * The node options the image runs the exporter with, as separate flags: the Dockerfile's
+ * `ENV NODE_OPTIONS="..."`, then the flags its exec-form ENTRYPOINT passes to node before the
+ * script (those node refuses in NODE_OPTIONS). The benchmark measures the exporter as it is shipped.
  */
 export function imageNodeOptions(dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8')): string[] {
   const m = /^ENV\s+NODE_OPTIONS="([^"]*)"\s*$/m.exec(dockerfile);
   if (!m) throw new Error('the Dockerfile sets no ENV NODE_OPTIONS="..." (the benchmark runs the exporter with the image\'s node options)');
-  return m[1].split(/\s+/).filter(Boolean);
+  return [...m[1].split(/\s+/).filter(Boolean), ...entrypointNodeFlags(dockerfile)];
+}
+
+/** The flags between `node` and the script in the Dockerfile's last exec-form ENTRYPOINT; none without one. */
+function entrypointNodeFlags(dockerfile: string): string[] {
+  const lines = dockerfile.split('\n').filter((l) => /^ENTRYPOINT\s+\[/.test(l));
+  if (lines.length === 0) return [];
+  const args = JSON.parse(lines[lines.length - 1].replace(/^ENTRYPOINT\s+/, '')) as string[];
+  const node = args.indexOf('node');
+  if (node < 0) return [];
+  const flags: string[] = [];
+  for (const a of args.slice(node + 1)) {
+    if (!a.startsWith('-')) break;
+    flags.push(a);
+  }
+  return flags;
 }
 
 /** A child process with its last output lines kept for error messages. */

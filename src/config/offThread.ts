@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { ConfigError } from './errors';
 import { runInSlices } from '../slices';
+import { ConfigError } from './errors';
 import { heapLimitBytes } from './heapFit';
 import { describeLocation, loadConfigAt, type ConfigLocation, type LoadedConfig } from './load';
 import { deserializeTargetSteps } from './targetTransfer';

@@ -26,15 +26,25 @@ describe('imageNodeOptions', () => {
     expect(imageNodeOptions('FROM x\nENV NODE_ENV=production\nENV NODE_OPTIONS="--max-old-space-size=64  --max-semi-space-size=2"\n')).toEqual(['--max-old-space-size=64', '--max-semi-space-size=2']);
     expect(() => imageNodeOptions('FROM x\nENV NODE_ENV=production\n')).toThrow(/Dockerfile sets no ENV NODE_OPTIONS/);
   });
+
+  it('adds the node flags of the exec-form ENTRYPOINT (those node refuses in NODE_OPTIONS), after NODE_OPTIONS', () => {
+    const dockerfile = 'FROM x\nENV NODE_OPTIONS="--max-old-space-size=64"\nENTRYPOINT ["tini", "--", "node", "--no-allocation-site-pretenuring", "--stack-size=900", "/app/dist/main.js", "--flag-of-the-app"]\n';
+    expect(imageNodeOptions(dockerfile)).toEqual(['--max-old-space-size=64', '--no-allocation-site-pretenuring', '--stack-size=900']);
+    expect(imageNodeOptions('FROM x\nENV NODE_OPTIONS="--max-old-space-size=64"\nENTRYPOINT ["tini", "--", "node", "/app/dist/main.js"]\n')).toEqual(['--max-old-space-size=64']);
+  });
+
+  it('reads the repository Dockerfile: its heap sizing and its ENTRYPOINT flag', () => {
+    expect(imageNodeOptions()).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--max-semi-space-size=\d+$/), '--no-allocation-site-pretenuring']);
+  });
 });
 
 describe('parseBenchArgs', () => {
   it('defaults to the issue: 100, 1 000 and 5 000 targets, 50 ms, concurrency 32, 20 scrapes, no shards', () => {
-    // By default the exporter runs with the image's NODE_OPTIONS, read from the Dockerfile.
+    // By default the exporter runs with the image's node options, read from the Dockerfile: its NODE_OPTIONS, then its ENTRYPOINT's node flags.
     expect(parseBenchArgs([])).toMatchObject({ targets: [100, 1000, 5000], latencyMs: 50, concurrency: 32, scrapes: 20, shards: 0, nodeFlagsFrom: 'image' });
     const dockerfile = readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8');
     const imageOptions = /^ENV NODE_OPTIONS="(.*)"$/m.exec(dockerfile)![1].split(' ');
-    expect((parseBenchArgs([]) as { nodeFlags: string[] }).nodeFlags).toEqual(imageOptions);
+    expect((parseBenchArgs([]) as { nodeFlags: string[] }).nodeFlags).toEqual([...imageOptions, '--no-allocation-site-pretenuring']);
     expect(imageOptions.length).toBeGreaterThan(0);
     expect(parseBenchArgs(['--exporter-node-flags', ''])).toMatchObject({ nodeFlags: [], nodeFlagsFrom: 'option' });
   });

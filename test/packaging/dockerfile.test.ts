@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 import { readText } from './lib/chart';
 import { all, copyArgs, execForm, keyValues, last, parseInstructions, parseStages, words } from './lib/dockerfile';
 import { parseDockerignore } from './lib/dockerignore';
@@ -83,10 +85,23 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'ENTRYPOINT')!.args).not.toContain('space-size');
   });
 
+  it('turns V8 allocation-site pretenuring off on the ENTRYPOINT (node refuses the flag in NODE_OPTIONS)', () => {
+    const r = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: '--no-allocation-site-pretenuring' }, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('is not allowed in NODE_OPTIONS');
+    const entrypoint = execForm(last(runtime, 'ENTRYPOINT')!.args)!;
+    const node = entrypoint.indexOf('node');
+    expect(entrypoint.slice(node + 1, -1)).toEqual(['--no-allocation-site-pretenuring']);
+    // This node knows the flag: it starts with it and V8 reports it off.
+    const flag = spawnSync(process.execPath, ['--no-allocation-site-pretenuring', '-e', "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit > 0))"], { encoding: 'utf8' });
+    expect(flag.status).toBe(0);
+    expect(flag.stdout).toBe('true');
+  });
+
   it('installs tini without recommends and starts node directly under it', () => {
     expect(runs(runtime).some((r) => /apt-get install -y --no-install-recommends tini\b/.test(r))).toBe(true);
     expect(runs(runtime).some((r) => /rm -rf \/var\/lib\/apt\/lists/.test(r))).toBe(true);
-    expect(execForm(last(runtime, 'ENTRYPOINT')!.args)).toEqual(['tini', '--', 'node', '/app/dist/main.js']);
+    expect(execForm(last(runtime, 'ENTRYPOINT')!.args)).toEqual(['tini', '--', 'node', '--no-allocation-site-pretenuring', '/app/dist/main.js']);
     expect(execForm(last(runtime, 'CMD')!.args)).toEqual(['--config', '/etc/bkpaas-exporter/config.yaml']);
     expect(last(runtime, 'WORKDIR')?.args).toBe('/app');
   });

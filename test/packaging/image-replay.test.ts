@@ -167,12 +167,14 @@ describe('the image, replayed without Docker', () => {
   async function startEntrypoint() {
     const entrypoint = execForm(last(runtime, 'ENTRYPOINT')!.args)!;
     expect(entrypoint.slice(0, 3)).toEqual(['tini', '--', 'node']);
-    // tini only forwards signals; the replay runs node directly, with the image's ENV and WORKDIR.
-    const script = inImage(runtime, entrypoint[3], app);
+    // tini only forwards signals; the replay runs node directly, with the image's ENV, WORKDIR and node flags.
+    const scriptAt = entrypoint.findIndex((a, i) => i > 2 && !a.startsWith('-'));
+    const nodeFlags = entrypoint.slice(3, scriptAt);
+    const script = inImage(runtime, entrypoint[scriptAt], app);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: path.join(tmp, 'no-home') };
     for (const e of all(runtime, 'ENV')) Object.assign(env, keyValues(e.args));
     const port = await freePort();
-    const { child, base, output } = await spawnUntilHealthy(process.execPath, [script, ...entrypoint.slice(4), '--demo', '--listen', `127.0.0.1:${port}`], { cwd: app, env, port });
+    const { child, base, output } = await spawnUntilHealthy(process.execPath, [...nodeFlags, script, ...entrypoint.slice(scriptAt + 1), '--demo', '--listen', `127.0.0.1:${port}`], { cwd: app, env, port });
     children.add(child);
     return { child, env, port, base, output };
   }
