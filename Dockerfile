@@ -90,8 +90,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # happens to find most of an allocation site's recent objects alive (a burst of requests in flight
 # at the start of a refresh), to allocate that site's objects straight in the old space from then
 # on; every request's objects then became old garbage and the process ran 2x the full
-# collections for the rest of its life (half the runs of the same tree). Off, the event-loop lag
-# max at 20 000 targets read 60 ms instead of 108-126 (docs/performance.md). Node refuses this
+# collections for the rest of its life (about half the runs of the same tree). Off, the event-loop
+# lag max at 20 000 targets read 60-78 ms instead of 108-126 (docs/performance.md). Node refuses this
 # flag in NODE_OPTIONS, hence here (the heap sizing above stays overridable).
 ENTRYPOINT ["tini", "--", "node", "--no-allocation-site-pretenuring", "/app/dist/main.js"]
 CMD ["--config", "/etc/bkpaas-exporter/config.yaml"]
