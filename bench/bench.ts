@@ -84,8 +84,8 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR          where the JSON results go (default bench/results)
   --exporter-node-flags "FLAGS"
                      flags for the exporter's node (default: the image's NODE_OPTIONS and its
-                     ENTRYPOINT's node flags, read from the Dockerfile; "" runs plain node). Peak RSS is also measured with plain
-                     node when flags are set.
+                     ENTRYPOINT's node flags, read from the Dockerfile; "" runs plain node). Peak
+                     RSS is also measured with plain node when flags are set.
 `;
 
 /** Parses the command line; throws an Error naming the bad flag. */
